@@ -1,0 +1,127 @@
+/*
+ * sharpasr_native.h — the whole C ABI of SharpASR's native shim.
+ *
+ * The shim is a binding, not a library of models: it exposes libtorch's operators through the
+ * dispatcher by schema name (one generic call), plus what the dispatcher cannot reach (tensor
+ * lifetime, host copies, autograd entry points, generators, SentencePiece, c10d).
+ *
+ * Error convention: every function catches every C++ exception. Functions returning a pointer
+ * return NULL on failure; functions returning int return a negative value on failure. The message
+ * is then available from sa_last_error() (thread-local, valid until the next failing call).
+ */
+#ifndef SHARPASR_NATIVE_H
+#define SHARPASR_NATIVE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SA_API __attribute__((visibility("default")))
+
+typedef struct sa_tensor_s sa_tensor;       /* owns one at::Tensor reference */
+typedef struct sa_op_s sa_op;               /* a cached c10::OperatorHandle, never freed */
+typedef struct sa_generator_s sa_generator; /* an owned at::Generator */
+
+/* ---- errors ---------------------------------------------------------------------------------- */
+SA_API const char* sa_last_error(void);
+
+/* ---- runtime --------------------------------------------------------------------------------- */
+SA_API const char* sa_torch_version(void);
+SA_API int sa_cuda_is_available(void);
+SA_API int sa_cuda_device_count(void);
+SA_API int sa_set_num_threads(int n);
+SA_API int sa_get_num_threads(void);
+SA_API int sa_manual_seed(uint64_t seed);
+SA_API int sa_set_grad_enabled(int enabled);
+SA_API int sa_is_grad_enabled(void);
+/* Operators known to the dispatcher, one "name.overload" per line into buf; returns the needed size. */
+SA_API int64_t sa_list_ops(char* buf, int64_t cap);
+
+/* ---- dtypes and devices ---------------------------------------------------------------------- */
+/* dtype codes are c10::ScalarType values: 3 int32, 4 int64, 5 float16, 6 float32, 7 float64,
+ * 11 bool, 15 bfloat16. Device types are c10::DeviceType values: 0 cpu, 1 cuda. */
+
+/* ---- tensor lifetime and host copies --------------------------------------------------------- */
+SA_API void sa_tensor_free(sa_tensor* t);
+SA_API sa_tensor* sa_tensor_clone_handle(sa_tensor* t); /* a second reference to the same tensor */
+/* Copies nbytes of host memory into a new contiguous tensor on the given device. */
+SA_API sa_tensor* sa_tensor_from_host(const void* data, int64_t nbytes, const int64_t* shape, int ndim,
+                                      int dtype, int device_type, int device_index);
+/* Copies the tensor (any device, any strides) into dst as contiguous data; nbytes must match. */
+SA_API int sa_tensor_to_host(sa_tensor* t, void* dst, int64_t nbytes);
+SA_API int sa_tensor_ndim(sa_tensor* t);
+SA_API int sa_tensor_shape(sa_tensor* t, int64_t* out, int cap);
+SA_API int sa_tensor_dtype(sa_tensor* t);
+SA_API int sa_tensor_device(sa_tensor* t, int* device_type, int* device_index);
+SA_API int64_t sa_tensor_numel(sa_tensor* t);
+SA_API int sa_tensor_defined(sa_tensor* t);
+/* A pointer to contiguous CPU data of the tensor itself (NULL if not CPU-contiguous). */
+SA_API void* sa_tensor_data_ptr(sa_tensor* t);
+
+/* ---- autograd -------------------------------------------------------------------------------- */
+SA_API int sa_tensor_requires_grad(sa_tensor* t);
+SA_API int sa_tensor_set_requires_grad(sa_tensor* t, int requires_grad);
+/* Returns the .grad tensor (NULL with empty error when undefined: check sa_last_error()[0]). */
+SA_API sa_tensor* sa_tensor_grad(sa_tensor* t);
+SA_API int sa_tensor_set_grad(sa_tensor* t, sa_tensor* grad); /* grad NULL clears it */
+SA_API int sa_tensor_is_leaf(sa_tensor* t);
+/* torch.autograd.backward(tensors, grad_tensors); grads may be NULL or hold NULL entries. */
+SA_API int sa_backward(sa_tensor** tensors, sa_tensor** grads, int n, int retain_graph, int create_graph);
+/* torch.autograd.grad(outputs, inputs, grad_outputs): writes n_in new handles into out. */
+SA_API int sa_grad(sa_tensor** outputs, sa_tensor** grad_outputs, int n_out, sa_tensor** inputs, int n_in,
+                   int retain_graph, int create_graph, int allow_unused, sa_tensor** out);
+/* In-place, autograd-invisible update: dst.data.copy_(src) (for optimizers and weight loading). */
+SA_API int sa_tensor_copy_data(sa_tensor* dst, sa_tensor* src);
+
+/* ---- generators ------------------------------------------------------------------------------ */
+SA_API sa_generator* sa_generator_new(uint64_t seed, int device_type, int device_index);
+SA_API void sa_generator_free(sa_generator* g);
+SA_API int sa_generator_set_seed(sa_generator* g, uint64_t seed);
+/* The generator's full state as bytes (for resumable training); returns needed size. */
+SA_API int64_t sa_generator_get_state(sa_generator* g, void* buf, int64_t cap);
+SA_API int sa_generator_set_state(sa_generator* g, const void* buf, int64_t n);
+
+/* ---- the generic operator call --------------------------------------------------------------- */
+enum sa_kind {
+  SA_NONE = 0,
+  SA_TENSOR = 1,      /* p: sa_tensor* (NULL = undefined tensor) */
+  SA_INT = 2,         /* i */
+  SA_DOUBLE = 3,      /* d */
+  SA_BOOL = 4,        /* i != 0 */
+  SA_INTLIST = 5,     /* p: const int64_t*, len */
+  SA_TENSORLIST = 6,  /* p: sa_tensor* const*, len */
+  SA_DOUBLELIST = 7,  /* p: const double*, len */
+  SA_STRING = 8,      /* p: const char* (UTF-8, NUL-terminated) */
+  SA_DTYPE = 9,       /* i: ScalarType code */
+  SA_DEVICE = 10,     /* i: device type, len: device index (-1 = current) */
+  SA_GENERATOR = 11,  /* p: sa_generator* */
+  SA_BOOLLIST = 12    /* p: const int64_t* (0/1), len (used for e.g. std::array<bool,N>) */
+};
+
+typedef struct sa_value_s {
+  int32_t kind;
+  int32_t len;
+  int64_t i;
+  double d;
+  void* p;
+} sa_value;
+
+/* Finds an operator by schema name and overload ("" for the default overload); cached, never freed. */
+SA_API sa_op* sa_op_find(const char* name, const char* overload);
+/* The operator's schema as text (for error messages and discovery). */
+SA_API const char* sa_op_schema(sa_op* op);
+/*
+ * Calls the operator with nargs positional arguments; missing trailing arguments take the schema's
+ * defaults. Results are written to outs (at most cap): tensors as new owned handles, tensor lists as
+ * a malloc'd array of new handles (free the array with sa_free, each handle with sa_tensor_free),
+ * ints/doubles/bools by value. Returns the number of results, or -1 on error.
+ */
+SA_API int sa_op_call(sa_op* op, const sa_value* args, int nargs, sa_value* outs, int cap);
+SA_API void sa_free(void* p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One-command set-up, idempotent and quick when nothing changed:
+#   1. Debian packages (only the missing ones; sudo when not root, else prints the command to run),
+#   2. the native shim (CMake, incremental),
+#   3. the .NET solution in Release (skipped when no source is newer than the last build).
+# Usage: scripts/setup.sh [--force]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+force=0
+[ "${1:-}" = "--force" ] && force=1
+
+packages=(
+  cmake g++ libtorch-dev libopenblas0-pthread libgloo-dev
+  libsndfile1-dev libsoxr-dev libsentencepiece-dev
+  espeak-ng sox
+  # reference implementations the tests and benchmarks compare against (committed numbers are
+  # regenerated with these; the peer benchmarks run them side by side)
+  python3-torch python3-torchaudio python3-sentencepiece
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "setup: not root and no sudo; please run:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "setup: the .NET SDK (10) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi
+
+"$root/scripts/build-native.sh"
+
+# Rebuild .NET only when a source file is newer than the stamp of the last successful build.
+stamp="$root/src/SharpAsr.Cli/bin/Release/.setup-stamp"
+if [ $force -eq 1 ] || [ ! -f "$stamp" ] || \
+   [ -n "$(find src tests bench native/build/libsharpasr_native.so Directory.Build.props -newer "$stamp" \
+          \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.so' -o -name '*.yaml' \) -print -quit 2>/dev/null)" ]; then
+  echo "setup: building .NET (Release)"
+  dotnet build "$root/SharpAsr.slnx" -c Release -nologo -clp:ErrorsOnly -v:q
+  mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+fi

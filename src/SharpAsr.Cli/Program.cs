@@ -1,0 +1,2 @@
+using SharpTorch;
+Console.WriteLine($"libtorch {Torch.Version}");

@@ -1,0 +1,231 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SharpTorch;
+
+/// <summary>An ATen operator found by schema name through the dispatcher, e.g. <c>new Op("aten::add", "Tensor")</c>.</summary>
+public sealed class Op
+{
+    public readonly string Name;
+    public readonly string Overload;
+    IntPtr _handle;
+
+    public Op(string name, string overload = "")
+    {
+        Name = name;
+        Overload = overload;
+    }
+
+    /// <summary>The native handle, looked up on first use (so a missing op fails where it is used).</summary>
+    public IntPtr Handle
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_handle == IntPtr.Zero)
+            {
+                Native.EnsureLoaded();
+                _handle = Native.Check(Native.sa_op_find(Name, Overload));
+            }
+            return _handle;
+        }
+    }
+
+    public string Schema => Marshal.PtrToStringUTF8(Native.sa_op_schema(Handle)) ?? "";
+    public override string ToString() => Overload.Length == 0 ? Name : $"{Name}.{Overload}";
+}
+
+[InlineArray(16)] internal struct ValueBuffer { SaValue _e; }
+[InlineArray(16)] internal struct RefBuffer { object? _e; }
+[InlineArray(64)] internal struct LongBuffer { long _e; }
+[InlineArray(64)] internal struct PtrBuffer { IntPtr _e; }
+
+/// <summary>
+/// Builds the argument list of one operator call on the stack and calls it. Arguments are given in
+/// schema order; trailing ones left out take the schema's defaults. Lists are copied into inline
+/// buffers of this stack-only struct, so nothing is pinned or allocated per call.
+/// Use: <c>var c = new OpCall(op); c.Add(a); c.Add(2.0); return c.ReturnTensor();</c>
+/// </summary>
+public unsafe ref struct OpCall
+{
+    readonly Op _op;
+    ValueBuffer _values;
+    RefBuffer _refs;      // keeps argument tensors alive until the call returns
+    LongBuffer _longs;    // storage of int lists
+    PtrBuffer _ptrs;      // storage of tensor lists
+    int _n, _nLongs, _nPtrs;
+
+    public OpCall(Op op)
+    {
+        _op = op;
+        _n = 0;
+        _nLongs = 0;
+        _nPtrs = 0;
+    }
+
+    ref SaValue Next(int kind)
+    {
+        if (_n >= 16) throw new InvalidOperationException($"{_op}: more than 16 arguments");
+        ref var v = ref _values[_n++];
+        v.Kind = kind;
+        return ref v;
+    }
+
+    public void Add(Tensor? t)
+    {
+        _refs[_n] = t;
+        ref var v = ref Next(ValueKind.Tensor);
+        v.P = t is null ? IntPtr.Zero : t.Handle;
+    }
+
+    public void Add(long i) => Next(ValueKind.Int).I = i;
+    public void Add(int i) => Next(ValueKind.Int).I = i;
+    public void Add(double d) => Next(ValueKind.Double).D = d;
+    public void Add(bool b) => Next(ValueKind.Bool).I = b ? 1 : 0;
+    public void Add(DType t) => Next(ValueKind.DType).I = (int)t;
+    public void AddNone() => Next(ValueKind.None);
+
+    public void Add(Device d)
+    {
+        ref var v = ref Next(ValueKind.Device);
+        v.I = (int)d.Type;
+        v.Len = d.Index;
+    }
+
+    public void Add(DType? t)
+    {
+        if (t is null) AddNone();
+        else Add(t.Value);
+    }
+
+    public void Add(double? d)
+    {
+        if (d is null) AddNone();
+        else Add(d.Value);
+    }
+
+    public void Add(long? i)
+    {
+        if (i is null) AddNone();
+        else Add(i.Value);
+    }
+
+    public void Add(Generator? g)
+    {
+        _refs[_n] = g;
+        if (g is null) AddNone();
+        else Next(ValueKind.Generator).P = g.Handle;
+    }
+
+    public void Add(scoped ReadOnlySpan<long> list)
+    {
+        if (_nLongs + list.Length > 64) throw new InvalidOperationException($"{_op}: int lists longer than 64 in total");
+        int start = _nLongs;
+        for (int k = 0; k < list.Length; k++) _longs[_nLongs++] = list[k];
+        ref var v = ref Next(ValueKind.IntList);
+        v.I = start; // turned into a pointer in Invoke, once the struct no longer moves
+        v.Len = list.Length;
+    }
+
+    public void AddBools(scoped ReadOnlySpan<bool> list)
+    {
+        Span<long> tmp = stackalloc long[list.Length];
+        for (int k = 0; k < list.Length; k++) tmp[k] = list[k] ? 1 : 0;
+        Add(tmp);
+        _values[_n - 1].Kind = ValueKind.BoolList;
+    }
+
+    public void Add(IReadOnlyList<Tensor?> list)
+    {
+        if (_nPtrs + list.Count > 64) throw new InvalidOperationException($"{_op}: tensor lists longer than 64 in total");
+        int start = _nPtrs;
+        for (int k = 0; k < list.Count; k++) _ptrs[_nPtrs++] = list[k]?.Handle ?? IntPtr.Zero;
+        _refs[_n] = list;
+        ref var v = ref Next(ValueKind.TensorList);
+        v.I = start;
+        v.Len = list.Count;
+    }
+
+    public void Add(string s)
+    {
+        Next(ValueKind.String).P = Utf8Constants.Get(s);
+    }
+
+    /// <summary>Calls the operator; results land in <paramref name="outs"/>; returns how many.</summary>
+    public int Invoke(Span<SaValue> outs)
+    {
+        var handle = _op.Handle;
+        fixed (SaValue* args = &_values[0])
+        fixed (long* longs = &_longs[0])
+        fixed (IntPtr* ptrs = &_ptrs[0])
+        fixed (SaValue* o = outs)
+        {
+            for (int k = 0; k < _n; k++)
+            {
+                ref var v = ref args[k];
+                if (v.Kind == ValueKind.IntList || v.Kind == ValueKind.BoolList) v.P = (IntPtr)(longs + v.I);
+                else if (v.Kind == ValueKind.TensorList) v.P = (IntPtr)(ptrs + v.I);
+            }
+            int n = Native.sa_op_call(handle, args, _n, o, outs.Length);
+            GC.KeepAlive(_refs[0]); // the whole buffer stays reachable through this struct until here
+            for (int k = 1; k < _n; k++) GC.KeepAlive(_refs[k]);
+            if (n < 0) throw new TorchException(Native.LastError());
+            return n;
+        }
+    }
+
+    /// <summary>Calls an operator that returns one tensor.</summary>
+    public Tensor ReturnTensor()
+    {
+        Span<SaValue> outs = stackalloc SaValue[1];
+        Invoke(outs);
+        return Tensor.FromOutput(outs[0]);
+    }
+
+    /// <summary>Calls an operator that returns several tensors (a tuple).</summary>
+    public Tensor[] ReturnTensors()
+    {
+        Span<SaValue> outs = stackalloc SaValue[8];
+        int n = Invoke(outs);
+        var res = new Tensor[n];
+        for (int k = 0; k < n; k++) res[k] = Tensor.FromOutput(outs[k]);
+        return res;
+    }
+
+    /// <summary>Calls an operator that returns Tensor[].</summary>
+    public Tensor[] ReturnTensorList()
+    {
+        Span<SaValue> outs = stackalloc SaValue[1];
+        Invoke(outs);
+        return Tensor.FromListOutput(outs[0]);
+    }
+
+    /// <summary>Calls an in-place operator and discards the returned alias of its argument.</summary>
+    public void ReturnInPlace()
+    {
+        Span<SaValue> outs = stackalloc SaValue[1];
+        Invoke(outs);
+        if (outs[0].Kind == ValueKind.Tensor && outs[0].P != IntPtr.Zero) Native.sa_tensor_free(outs[0].P);
+    }
+
+    public double ReturnDouble()
+    {
+        Span<SaValue> outs = stackalloc SaValue[1];
+        Invoke(outs);
+        return outs[0].Kind == ValueKind.Double ? outs[0].D : outs[0].I;
+    }
+
+    public long ReturnLong()
+    {
+        Span<SaValue> outs = stackalloc SaValue[1];
+        Invoke(outs);
+        return outs[0].Kind == ValueKind.Double ? (long)outs[0].D : outs[0].I;
+    }
+}
+
+/// <summary>UTF-8 copies of the few string constants operators take ("constant", "reflect" …), made once.</summary>
+internal static class Utf8Constants
+{
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IntPtr> s_cache = new();
+    public static IntPtr Get(string s) => s_cache.GetOrAdd(s, x => Marshal.StringToCoTaskMemUTF8(x));
+}

@@ -1,0 +1,1 @@
+namespace SharpAsr; public static class Info { public const string Name = "SharpASR"; }
