@@ -74,6 +74,8 @@ SA_API int sa_grad(sa_tensor** outputs, sa_tensor** grad_outputs, int n_out, sa_
                    int retain_graph, int create_graph, int allow_unused, sa_tensor** out);
 /* In-place, autograd-invisible update: dst.data.copy_(src) (for optimizers and weight loading). */
 SA_API int sa_tensor_copy_data(sa_tensor* dst, sa_tensor* src);
+/* Replaces dst's data (shape, dtype, device may change) keeping its identity: tensor.data = src (Module.To). */
+SA_API int sa_tensor_set_data(sa_tensor* dst, sa_tensor* src);
 
 /* ---- generators ------------------------------------------------------------------------------ */
 SA_API sa_generator* sa_generator_new(uint64_t seed, int device_type, int device_index);

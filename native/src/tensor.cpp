@@ -162,4 +162,11 @@ int sa_tensor_copy_data(sa_tensor* dst, sa_tensor* src) {
   SA_CATCH(-1)
 }
 
+int sa_tensor_set_data(sa_tensor* dst, sa_tensor* src) {
+  SA_TRY
+  dst->t.set_data(src->t);
+  return 0;
+  SA_CATCH(-1)
+}
+
 }  // extern "C"

@@ -84,6 +84,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] public static partial int sa_backward(IntPtr* tensors, IntPtr* grads, int n, int retainGraph, int createGraph);
     [LibraryImport(Lib)] public static partial int sa_grad(IntPtr* outputs, IntPtr* gradOutputs, int nOut, IntPtr* inputs, int nIn, int retainGraph, int createGraph, int allowUnused, IntPtr* result);
     [LibraryImport(Lib)] public static partial int sa_tensor_copy_data(IntPtr dst, IntPtr src);
+    [LibraryImport(Lib)] public static partial int sa_tensor_set_data(IntPtr dst, IntPtr src);
 
     [LibraryImport(Lib)] public static partial IntPtr sa_generator_new(ulong seed, int deviceType, int deviceIndex);
     [LibraryImport(Lib)] public static partial void sa_generator_free(IntPtr g);

@@ -208,6 +208,9 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Copies <paramref name="src"/>'s values into this tensor's storage without autograd (optimizers, weight loading).</summary>
     public void CopyDataFrom(Tensor src) => Native.Check(Native.sa_tensor_copy_data(Handle, src.Handle));
 
+    /// <summary>Replaces this tensor's data (shape, dtype, device may change) keeping its identity (tensor.data = src).</summary>
+    public void SetData(Tensor src) => Native.Check(Native.sa_tensor_set_data(Handle, src.Handle));
+
     /// <summary>A second handle to the same tensor (shares storage and autograd identity).</summary>
     public Tensor Alias() => new(Native.sa_tensor_clone_handle(Handle));
 

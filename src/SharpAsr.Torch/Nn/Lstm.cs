@@ -1,0 +1,40 @@
+namespace SharpTorch.Nn;
+
+/// <summary>
+/// Multi-layer unidirectional LSTM over batch-first input [B, T, in], as torch.nn.LSTM(batch_first=True):
+/// parameters weight_ih_lK [4H, in], weight_hh_lK [4H, H], bias_ih_lK, bias_hh_lK (gate order i, f, g, o).
+/// With lengths, frames past each utterance's end do not change its state and come out as zeros.
+/// </summary>
+public sealed class Lstm : Module
+{
+    readonly List<Tensor> _weights = new();
+    public long InputSize { get; }
+    public long HiddenSize { get; }
+    public int NumLayers { get; }
+    public double DropoutP { get; }
+
+    public Lstm(long inputSize, long hiddenSize, int numLayers = 1, double dropout = 0)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        NumLayers = numLayers;
+        DropoutP = dropout;
+        var bound = 1.0 / Math.Sqrt(hiddenSize);
+        for (int l = 0; l < numLayers; l++)
+        {
+            long inSize = l == 0 ? inputSize : hiddenSize;
+            _weights.Add(RegisterParameter($"weight_ih_l{l}", Init.Uniform(new[] { 4 * hiddenSize, inSize }, bound)));
+            _weights.Add(RegisterParameter($"weight_hh_l{l}", Init.Uniform(new[] { 4 * hiddenSize, hiddenSize }, bound)));
+            _weights.Add(RegisterParameter($"bias_ih_l{l}", Init.Uniform(new[] { 4 * hiddenSize }, bound)));
+            _weights.Add(RegisterParameter($"bias_hh_l{l}", Init.Uniform(new[] { 4 * hiddenSize }, bound)));
+        }
+    }
+
+    /// <summary>The four tensors of layer <paramref name="layer"/>: (w_ih, w_hh, b_ih, b_hh).</summary>
+    public (Tensor Wih, Tensor Whh, Tensor Bih, Tensor Bhh) Layer(int layer) =>
+        (_weights[4 * layer], _weights[4 * layer + 1], _weights[4 * layer + 2], _weights[4 * layer + 3]);
+
+    /// <summary>Output [B, T, H] and final (h, c), each [layers, B, H]. State in: optional (h0, c0).</summary>
+    public (Tensor Output, Tensor H, Tensor C) Forward(Tensor x, Tensor? lengths = null, (Tensor H, Tensor C)? state = null) =>
+        Functional.Lstm(x, lengths, _weights, NumLayers, state?.H, state?.C, DropoutP, Training);
+}
