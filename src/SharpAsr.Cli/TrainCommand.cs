@@ -1,0 +1,72 @@
+using System.CommandLine;
+using SharpAsr.Config;
+using SharpAsr.Training;
+
+namespace SharpAsr.Cli;
+
+/// <summary>
+/// <c>sharpasr train --config X.yaml [caiman-style flags] [dotted.overrides=v …]</c>. Precedence: the
+/// config file, then the flags, then the dotted overrides (last wins).
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("train", "train or fine-tune a transducer");
+        var config = new Option<string>("--config") { Description = "model + training YAML (configs/*.yaml)", Required = true };
+        var train = new Option<string[]>("--train-manifests") { Description = "NeMo JSON-lines manifests to train on", AllowMultipleArgumentsPerToken = true, Required = true };
+        var val = new Option<string[]>("--val-manifests") { Description = "manifests to validate on (WER)", AllowMultipleArgumentsPerToken = true };
+        var dataDir = new Option<string?>("--data-dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
+        var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
+        // caiman-style flags: each is shorthand for one config key
+        var flagKeys = new (Option<string?> Option, string Key)[]
+        {
+            (new Option<string?>("--training-steps"), "train.steps"),
+            (new Option<string?>("--global-batch-size"), "train.batch_size"),
+            (new Option<string?>("--grad-accumulation-batches"), "train.grad_accumulation"),
+            (new Option<string?>("--lr"), "optim.lr"),
+            (new Option<string?>("--min-lr"), "schedule.min_lr"),
+            (new Option<string?>("--warmup-steps"), "schedule.warmup_steps"),
+            (new Option<string?>("--hold-steps"), "schedule.hold_steps"),
+            (new Option<string?>("--half-life-steps"), "schedule.half_life_steps"),
+            (new Option<string?>("--save-frequency"), "train.save_every"),
+            (new Option<string?>("--val-frequency"), "train.val_every"),
+            (new Option<string?>("--seed"), "train.seed"),
+        };
+        var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides, e.g. optim.lr=1e-3 train.max_duration=16.7", Arity = ArgumentArity.ZeroOrMore };
+        foreach (var o in new Option[] { config, train, val, dataDir, output, resume }) cmd.Options.Add(o);
+        foreach (var (o, key) in flagKeys)
+        {
+            o.Description = $"sets {key}";
+            cmd.Options.Add(o);
+        }
+        cmd.Arguments.Add(rest);
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            var known = cmd.Options.Select(o => o.Name);
+            var overrides = flagKeys.Where(f => parse.GetValue(f.Option) is not null)
+                .Select(f => $"{f.Key}={parse.GetValue(f.Option)}").ToList();
+            overrides.AddRange(CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), known));
+            var options = new TrainOptions
+            {
+                ConfigPath = parse.GetValue(config)!,
+                Overrides = overrides,
+                TrainManifests = (parse.GetValue(train) ?? Array.Empty<string>()).ToList(),
+                ValManifests = (parse.GetValue(val) ?? Array.Empty<string>()).ToList(),
+                DataDir = parse.GetValue(dataDir),
+                OutputDir = parse.GetValue(output)!,
+                Resume = parse.GetValue(resume),
+            };
+            var cfg = AsrConfig.Load(options.ConfigPath, options.Overrides);
+            using var trainer = new Trainer(cfg, options);
+            using var cancel = new CancellationTokenSource();
+            // Ctrl-C / SIGTERM: finish the current step, save 'last', exit cleanly
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+            trainer.Run(cancel.Token);
+            return 0;
+        }));
+        return cmd;
+    }
+}

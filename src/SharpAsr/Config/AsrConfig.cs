@@ -1,0 +1,86 @@
+using SharpAsr.Features;
+using SharpAsr.Models;
+using SharpAsr.Text;
+using SharpAsr.Training;
+
+namespace SharpAsr.Config;
+
+/// <summary>
+/// A whole config file: featurizer, tokenizer, text normalisation, model, loss, optimizer, schedule and
+/// training sections. Keys are snake_case; see configs/*.yaml and the README for each key.
+/// </summary>
+public sealed class AsrConfig
+{
+    public string Name { get; set; } = "model";
+    public FeaturizerConfig Preprocessor { get; set; } = new();
+    public TokenizerConfig Tokenizer { get; set; } = new();
+    public TextNormalizerOptions Text { get; set; } = new();
+    public ModelConfig Model { get; set; } = new();
+    public LossConfig Loss { get; set; } = new();
+    public OptimConfig Optim { get; set; } = new();
+    public ScheduleConfig Schedule { get; set; } = new();
+    public TrainConfig Train { get; set; } = new();
+
+    public static AsrConfig Load(string path, IEnumerable<string>? overrides = null) => ConfigLoader.Load<AsrConfig>(path, overrides);
+}
+
+public sealed class TokenizerConfig
+{
+    /// <summary>char (labels below, or built from the training text when empty) or spe (a SentencePiece folder in dir).</summary>
+    public string Type { get; set; } = "char";
+    public List<string>? Labels { get; set; }
+    /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
+    public string? Dir { get; set; }
+}
+
+public sealed class LossConfig
+{
+    /// <summary>mean_batch (NeMo's default), mean_volume (÷ target tokens), mean, sum.</summary>
+    public string Reduction { get; set; } = "mean_batch";
+    /// <summary>plain, packed or sub_batched (see the loss section of the README).</summary>
+    public string JointMode { get; set; } = "plain";
+    /// <summary>Utterances per joint call with joint_mode sub_batched (NeMo fused_batch_size).</summary>
+    public int SubBatch { get; set; } = 4;
+    public double FastemitLambda { get; set; }
+    public double DelayPenalty { get; set; }
+    public double? Clamp { get; set; }
+}
+
+public sealed class OptimConfig
+{
+    /// <summary>adamw or sgd.</summary>
+    public string Name { get; set; } = "adamw";
+    public double Lr { get; set; } = 4e-3;
+    public List<double> Betas { get; set; } = new() { 0.9, 0.999 };
+    public double Eps { get; set; } = 1e-8;
+    public double WeightDecay { get; set; } = 1e-2;
+    public double Momentum { get; set; } = 0.9;
+    /// <summary>Regular expressions of parameter names that get no weight decay (biases, norms, embeddings).</summary>
+    public List<string> NoDecay { get; set; } = new() { @"\.bias$", @"norm", @"embed" };
+    /// <summary>Global gradient-norm clip (0 = off).</summary>
+    public double ClipNorm { get; set; } = 1.0;
+}
+
+public sealed class TrainConfig
+{
+    public int BatchSize { get; set; } = 16;
+    public int GradAccumulation { get; set; } = 1;
+    public int Steps { get; set; } = 1000;
+    public int ValEvery { get; set; } = 250;
+    public int SaveEvery { get; set; } = 500;
+    public int LogEvery { get; set; } = 10;
+    public double MinDuration { get; set; } = 0.1;
+    public double MaxDuration { get; set; } = 20;
+    public int NumBuckets { get; set; } = 8;
+    public int NumWorkers { get; set; } = 1;
+    public int Prefetch { get; set; } = 4;
+    public int Seed { get; set; } = 1;
+    /// <summary>fail, drop_line or drop_character, for transcripts the tokenizer cannot encode.</summary>
+    public string Unencodable { get; set; } = "fail";
+    /// <summary>Validation uses at most this many utterances per set (0 = all).</summary>
+    public int MaxValUtterances { get; set; }
+    /// <summary>Abort after this many non-finite losses in a row.</summary>
+    public int MaxBadSteps { get; set; } = 20;
+    /// <summary>Greedy decoding: most symbols emitted per encoder frame.</summary>
+    public int MaxSymbolsPerFrame { get; set; } = 5;
+}

@@ -1,0 +1,80 @@
+namespace SharpAsr.Data;
+
+/// <summary>
+/// caiman's sampler: sort utterances by duration into buckets, shuffle within buckets, cut into
+/// batches, shuffle the batches, and put the longest batch first so an out-of-memory error shows at
+/// step one. Deterministic for (seed, epoch), so a resumed run can skip to the same position.
+/// Batches hold a fixed number of utterances, or (maxFrames &gt; 0) as many as fit in a total-frames budget.
+/// </summary>
+public sealed class BucketBatchSampler
+{
+    readonly double[] _durations;
+    readonly int _batchSize;
+    readonly int _numBuckets;
+    readonly double _maxBatchSeconds;
+    readonly int _seed;
+    readonly int _rank, _worldSize;
+
+    public BucketBatchSampler(IReadOnlyList<double> durations, int batchSize, int seed, int numBuckets = 8,
+        double maxBatchSeconds = 0, int rank = 0, int worldSize = 1)
+    {
+        if (durations.Count == 0) throw new ArgumentException("no utterances to sample from");
+        _durations = durations.ToArray();
+        _batchSize = Math.Max(1, batchSize);
+        _numBuckets = Math.Max(1, numBuckets);
+        _maxBatchSeconds = maxBatchSeconds;
+        _seed = seed;
+        _rank = rank;
+        _worldSize = Math.Max(1, worldSize);
+    }
+
+    /// <summary>The batches (lists of utterance indices) of one epoch for this rank.</summary>
+    public List<int[]> Epoch(int epoch)
+    {
+        var rng = new Random(HashCode.Combine(_seed, epoch, 0x5A17));
+        var order = Enumerable.Range(0, _durations.Length).OrderBy(i => _durations[i]).ThenBy(i => i).ToArray();
+        int perBucket = (order.Length + _numBuckets - 1) / _numBuckets;
+        var batches = new List<int[]>();
+        for (int b = 0; b < _numBuckets; b++)
+        {
+            var bucket = order.Skip(b * perBucket).Take(perBucket).ToArray();
+            rng.Shuffle(bucket);
+            batches.AddRange(Cut(bucket));
+        }
+        var longest = batches.OrderByDescending(x => x.Max(i => _durations[i])).ThenBy(x => x.Length).First();
+        batches.Remove(longest);
+        var shuffled = batches.ToArray();
+        rng.Shuffle(shuffled);
+        var all = new List<int[]> { longest };
+        all.AddRange(shuffled);
+        if (_worldSize == 1) return all;
+        // every rank takes the same number of batches so steps stay in lockstep
+        int perRank = all.Count / _worldSize;
+        return Enumerable.Range(0, perRank).Select(i => all[i * _worldSize + _rank]).ToList();
+    }
+
+    IEnumerable<int[]> Cut(int[] bucket)
+    {
+        if (_maxBatchSeconds <= 0)
+        {
+            for (int i = 0; i < bucket.Length; i += _batchSize) yield return bucket.Skip(i).Take(_batchSize).ToArray();
+            yield break;
+        }
+        // dynamic batches: padded cost = count × longest duration stays under the budget
+        var cur = new List<int>();
+        double longest = 0;
+        foreach (var i in bucket)
+        {
+            double l = Math.Max(longest, _durations[i]);
+            if (cur.Count > 0 && (l * (cur.Count + 1) > _maxBatchSeconds || cur.Count >= _batchSize))
+            {
+                yield return cur.ToArray();
+                cur.Clear();
+                l = _durations[i];
+            }
+            cur.Add(i);
+            longest = l;
+        }
+        if (cur.Count > 0) yield return cur.ToArray();
+    }
+}

@@ -1,0 +1,73 @@
+using SharpTorch;
+using SharpTorch.Nn;
+
+namespace SharpAsr.Models;
+
+/// <summary>
+/// NeMo's RNNTDecoder: an embedding of the previous token (blank doubles as the start symbol and is
+/// the padding row, so its embedding is zero) followed by an LSTM. State-dict names follow NeMo:
+/// <c>prediction.embed.weight</c> [V+1, E], <c>prediction.dec_rnn.lstm.*</c>.
+/// </summary>
+public sealed class LstmPredictor : Module
+{
+    readonly PredictionNet _prediction;
+    public long Blank { get; }
+    public long OutputDim { get; }
+
+    public LstmPredictor(long vocabWithBlank, long blank, PredictorConfig cfg)
+    {
+        Blank = blank;
+        _prediction = RegisterModule("prediction", new PredictionNet(vocabWithBlank, blank, cfg));
+        OutputDim = cfg.Hidden;
+    }
+
+    /// <summary>Training: targets [B, U] (padding ignored) → outputs [B, U+1, H] for the blank-prefixed sequence.</summary>
+    public Tensor Forward(Tensor targets, Tensor targetLengths)
+    {
+        long b = targets.Size(0);
+        var start = Torch.Full(new[] { b, 1L }, Blank, DType.Int64, targets.Device);
+        // padded target positions may hold any id; clamp them into the table, their outputs are never used
+        var input = Torch.Cat(new[] { start, targets.Clamp(0, Blank) }, 1);
+        var (y, _) = _prediction.Run(input, targetLengths + 1, null);
+        return y;
+    }
+
+    /// <summary>One step for decoding: previous tokens [B] and state → output [B, H] and the new state.</summary>
+    public (Tensor Output, (Tensor H, Tensor C) State) Step(Tensor tokens, (Tensor H, Tensor C)? state)
+    {
+        var (y, s) = _prediction.Run(tokens.Unsqueeze(1), null, state);
+        return (y.Squeeze(1), s);
+    }
+
+    sealed class PredictionNet : Module
+    {
+        readonly Embedding _embed;
+        readonly DecRnn _decRnn;
+        readonly Dropout _dropout;
+
+        public PredictionNet(long vocabWithBlank, long blank, PredictorConfig cfg)
+        {
+            _embed = RegisterModule("embed", new Embedding(vocabWithBlank, cfg.EmbedDim, paddingIdx: blank));
+            _decRnn = RegisterModule("dec_rnn", new DecRnn(cfg));
+            _dropout = RegisterModule("dropout", new Dropout(cfg.Dropout));
+        }
+
+        public (Tensor, (Tensor, Tensor)) Run(Tensor tokens, Tensor? lengths, (Tensor H, Tensor C)? state)
+        {
+            var e = _dropout.Forward(_embed.Forward(tokens));
+            var (y, h, c) = _decRnn.Lstm.Forward(e, lengths, state);
+            return (_dropout.Forward(y), (h, c));
+        }
+    }
+
+    sealed class DecRnn : Module
+    {
+        public readonly Lstm Lstm;
+
+        public DecRnn(PredictorConfig cfg)
+        {
+            Lstm = RegisterModule("lstm", new Lstm(cfg.EmbedDim, cfg.Hidden, cfg.Layers, cfg.Layers > 1 ? cfg.Dropout : 0));
+            LstmInit.Apply(Lstm, cfg.WeightInitScale, cfg.ForgetGateBias);
+        }
+    }
+}

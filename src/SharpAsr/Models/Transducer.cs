@@ -1,0 +1,35 @@
+using SharpTorch;
+using SharpTorch.Nn;
+
+namespace SharpAsr.Models;
+
+/// <summary>
+/// An RNN-T model: encoder + predictor (named <c>decoder</c>, as NeMo) + joint. Vocabulary = the
+/// tokenizer's V tokens plus blank at index V (last), as NeMo and caiman put it.
+/// </summary>
+public sealed class Transducer : Module
+{
+    public IEncoder Encoder { get; }
+    public LstmPredictor Predictor { get; }
+    public Joint Joint { get; }
+    public long VocabSize { get; }
+    public long Blank => VocabSize;
+
+    public Transducer(long featureDim, long vocabSize, ModelConfig cfg)
+    {
+        VocabSize = vocabSize;
+        Encoder = cfg.Encoder.Type.ToLowerInvariant() switch
+        {
+            "lstm" => RegisterModule("encoder", new LstmEncoder(featureDim, cfg.Encoder)),
+            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm)"),
+        };
+        Predictor = cfg.Predictor.Type.ToLowerInvariant() switch
+        {
+            "lstm" => RegisterModule("decoder", new LstmPredictor(vocabSize + 1, vocabSize, cfg.Predictor)),
+            var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm)"),
+        };
+        Joint = RegisterModule("joint", new Joint(Encoder.OutputDim, Predictor.OutputDim, vocabSize + 1, cfg.Joint));
+    }
+
+    public (Tensor Output, Tensor Lengths) Encode(Tensor features, Tensor lengths) => Encoder.Forward(features, lengths);
+}

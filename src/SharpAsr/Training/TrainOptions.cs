@@ -1,0 +1,17 @@
+namespace SharpAsr.Training;
+
+/// <summary>What a training run is asked to do besides the config: data, output, resume / fine-tune.</summary>
+public sealed class TrainOptions
+{
+    public required string ConfigPath { get; init; }
+    /// <summary>Dotted overrides (NeMo style), applied after the config file and the flags.</summary>
+    public List<string> Overrides { get; init; } = new();
+    public List<string> TrainManifests { get; init; } = new();
+    public List<string> ValManifests { get; init; } = new();
+    /// <summary>Relative audio paths resolve here (caiman's --data-dir) instead of the manifest's folder.</summary>
+    public string? DataDir { get; init; }
+    public required string OutputDir { get; init; }
+    public bool Resume { get; init; }
+    /// <summary>Called with each progress / log line (the console); the log file gets them too.</summary>
+    public Action<string> Log { get; init; } = Console.WriteLine;
+}

@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SharpAsr.Config;
+using SharpAsr.Data;
+using SharpAsr.Decoding;
+using SharpAsr.Features;
+using SharpAsr.Losses;
+using SharpAsr.Metrics;
+using SharpAsr.Models;
+using SharpAsr.Text;
+using SharpTorch;
+using SharpTorch.Optim;
+
+namespace SharpAsr.Training;
+
+/// <summary>Validation result of one set.</summary>
+public sealed record ValidationResult(string Set, double Wer, double Cer, double Loss, int Utterances, IReadOnlyList<(string Reference, string Hypothesis)> Samples);
+
+/// <summary>
+/// The training job: builds tokenizer, data, featurizer, model and optimizer from the config, then
+/// runs steps of forward → RNN-T loss → backward (accumulated to the global batch) → clip → AdamW →
+/// LR schedule, with validation, checkpoints and logs. Resumes exactly from its last checkpoint.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    readonly AsrConfig _cfg;
+    readonly TrainOptions _o;
+    readonly TrainingLog _log;
+    readonly CheckpointStore _checkpoints;
+
+    public ITokenizer Tokenizer { get; }
+    public TextNormalizer Normalizer { get; }
+    public Featurizer Featurizer { get; }
+    public Transducer Model { get; }
+    public Optimizer Optimizer { get; }
+    public TrainingState State { get; private set; } = new();
+    readonly List<Utterance> _train;
+    readonly List<(string Name, List<Utterance> Utterances)> _val = new();
+    readonly RnntLossOptions _lossOptions;
+    readonly JointMemoryMode _jointMode;
+    readonly TranscriptEncoder _encoder;
+
+    /// <summary>Mean training loss at each logged step (for the demo's learning curve).</summary>
+    public List<(long Step, double Loss)> LossHistory { get; } = new();
+
+    public Trainer(AsrConfig cfg, TrainOptions o)
+    {
+        _cfg = cfg;
+        _o = o;
+        if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
+        _checkpoints = new CheckpointStore(o.OutputDir);
+        if (_checkpoints.Any() && !o.Resume)
+            throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
+        Directory.CreateDirectory(o.OutputDir);
+        _log = new TrainingLog(o.OutputDir, o.Log);
+        File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+
+        Normalizer = new TextNormalizer(cfg.Text);
+        Tokenizer = BuildTokenizer(cfg, o, Normalizer);
+        _log.Write($"tokenizer: {cfg.Tokenizer.Type}, {Tokenizer.VocabSize} tokens + blank");
+        var policy = cfg.Train.Unencodable.ToLowerInvariant() switch
+        {
+            "fail" => UnencodablePolicy.Fail,
+            "drop_line" => UnencodablePolicy.DropLine,
+            "drop_character" => UnencodablePolicy.DropCharacter,
+            var p => throw new ConfigException($"train.unencodable '{p}': use fail, drop_line or drop_character"),
+        };
+        var encoder = _encoder = new TranscriptEncoder(Tokenizer, Normalizer, policy);
+        (_train, var summary) = DatasetBuilder.Build(o.TrainManifests, o.DataDir, encoder, cfg.Train.MinDuration, cfg.Train.MaxDuration);
+        ReportData("train", summary);
+        if (_train.Count == 0) throw new InvalidDataException("no usable training utterances (see the problems above)");
+        foreach (var m in o.ValManifests)
+        {
+            var (val, vs) = DatasetBuilder.Build(new[] { m }, o.DataDir, encoder, 0, double.MaxValue);
+            ReportData(Path.GetFileNameWithoutExtension(m), vs);
+            if (cfg.Train.MaxValUtterances > 0) val = val.Take(cfg.Train.MaxValUtterances).ToList();
+            _val.Add((Path.GetFileNameWithoutExtension(m), val));
+        }
+
+        cfg.Preprocessor.Validate();
+        Featurizer = new Featurizer(cfg.Preprocessor);
+        Torch.ManualSeed((ulong)cfg.Train.Seed);
+        Model = new Transducer(cfg.Preprocessor.OutputFeatures, Tokenizer.VocabSize, cfg.Model);
+        _log.Write($"model: {Model.ParameterCount:N0} parameters");
+        Optimizer = BuildOptimizer(cfg.Optim, Model);
+        _lossOptions = new RnntLossOptions
+        {
+            Blank = -1,
+            Reduction = RnntReductions.Parse(cfg.Loss.Reduction),
+            Clamp = cfg.Loss.Clamp,
+            FastEmitLambda = cfg.Loss.FastemitLambda,
+            DelayPenaltyLambda = cfg.Loss.DelayPenalty,
+        };
+        _jointMode = cfg.Loss.JointMode.ToLowerInvariant() switch
+        {
+            "plain" => JointMemoryMode.Plain,
+            "packed" => JointMemoryMode.Packed,
+            "sub_batched" => JointMemoryMode.SubBatched,
+            var m => throw new ConfigException($"loss.joint_mode '{m}': use plain, packed or sub_batched"),
+        };
+        State.Seed = cfg.Train.Seed;
+        if (o.Resume) ResumeFromLatest();
+    }
+
+    void ReportData(string name, DatasetSummary s)
+    {
+        _log.Write($"data {name}: {s}");
+        foreach (var p in s.Problems.Take(20)) _log.Write($"  {p}");
+        if (s.Problems.Count > 20) _log.Write($"  … and {s.Problems.Count - 20} more");
+    }
+
+    static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer)
+    {
+        switch (cfg.Tokenizer.Type.ToLowerInvariant())
+        {
+            case "char":
+                if (cfg.Tokenizer.Labels is { Count: > 0 } labels) return new CharTokenizer(labels);
+                // labels from the training transcripts (normalised), as NeMo users often generate them
+                var texts = o.TrainManifests.SelectMany(m => ManifestReader.Read(m, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text));
+                return CharTokenizer.Build(texts);
+            case "spe":
+                var dir = cfg.Tokenizer.Dir ?? throw new ConfigException("tokenizer.dir must name the SentencePiece folder (holding tokenizer.model)");
+                var model = Path.Combine(dir, "tokenizer.model");
+                if (!File.Exists(model)) throw new ConfigException($"tokenizer.dir: {model} not found");
+                return SentencePieceTokenizer.Load(model);
+            default:
+                throw new ConfigException($"tokenizer.type '{cfg.Tokenizer.Type}': use char or spe");
+        }
+    }
+
+    static Optimizer BuildOptimizer(OptimConfig c, Transducer model) => c.Name.ToLowerInvariant() switch
+    {
+        "adamw" => new AdamW(model.NamedParameters(), c.Lr, c.Betas.ElementAtOrDefault(0, 0.9), c.Betas.ElementAtOrDefault(1, 0.999), c.Eps, c.WeightDecay, c.NoDecay),
+        "sgd" => new Sgd(model.NamedParameters(), c.Lr, c.Momentum, c.WeightDecay, c.NoDecay),
+        var n => throw new ConfigException($"optim.name '{n}': use adamw or sgd"),
+    };
+
+    void ResumeFromLatest()
+    {
+        var dir = _checkpoints.Latest() ?? throw new InvalidOperationException($"--resume: no checkpoint in {_checkpoints.Root}");
+        using var scope = Torch.NewScope();
+        var weights = SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "model.safetensors"));
+        Model.LoadStateDict(weights, strict: true);
+        Optimizer.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "optimizer.safetensors")));
+        State = CheckpointStore.ReadState(dir);
+        _log.Write($"resumed from {dir}: step {State.Step}, epoch {State.Epoch}, batch {State.Position}");
+    }
+
+    /// <summary>Runs until train.steps (or cancellation, which saves a last checkpoint first).</summary>
+    public void Run(CancellationToken cancel = default)
+    {
+        var t = _cfg.Train;
+        int accumulation = Math.Max(1, t.GradAccumulation);
+        var sampler = new BucketBatchSampler(_train.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets);
+        var loader = new BatchLoader(_train, Featurizer, training: true, t.NumWorkers, t.Prefetch, t.Seed);
+        var clock = Stopwatch.StartNew();
+        long startStep = State.Step;
+        double audioSeconds = 0, lossSum = 0;
+        int lossCount = 0, badInARow = 0, micro = 0;
+        Model.Train();
+        Optimizer.ZeroGrad();
+        _log.Write($"training to step {t.Steps}: batch {t.BatchSize} × accumulation {accumulation}, {_train.Count} utterances");
+
+        while (State.Step < t.Steps && !cancel.IsCancellationRequested)
+        {
+            var batches = sampler.Epoch(State.Epoch);
+            foreach (var batch in loader.Load(batches, State.Epoch, State.Position, cancel))
+            {
+                using (batch)
+                {
+                    double loss = ForwardBackward(batch, accumulation);
+                    State.Position = batch.Position + 1;
+                    if (!double.IsFinite(loss))
+                    {
+                        State.SkippedSteps++;
+                        badInARow++;
+                        Optimizer.ZeroGrad();
+                        micro = 0;
+                        _log.Write($"warning: non-finite loss at step {State.Step} (batch {batch.Position} of epoch {State.Epoch}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…); step skipped ({badInARow} in a row)");
+                        if (badInARow >= t.MaxBadSteps)
+                            throw new InvalidOperationException($"{badInARow} non-finite losses in a row: stopping (lower the learning rate or check the data)");
+                        continue;
+                    }
+                    badInARow = 0;
+                    lossSum += loss;
+                    lossCount++;
+                    audioSeconds += batch.AudioSeconds;
+                    if (++micro < accumulation) continue;
+                    micro = 0;
+                }
+
+                double lr = LrSchedule.At(_cfg.Schedule, _cfg.Optim.Lr, State.Step, t.Steps);
+                Optimizer.Lr = lr;
+                double gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(Model.Parameters(), _cfg.Optim.ClipNorm) : double.NaN;
+                Optimizer.Step();
+                Optimizer.ZeroGrad();
+                State.Step++;
+
+                if (State.Step % t.LogEvery == 0 || State.Step == t.Steps)
+                {
+                    double elapsed = clock.Elapsed.TotalSeconds;
+                    double perStep = elapsed / Math.Max(1, State.Step - startStep);
+                    var eta = TimeSpan.FromSeconds(perStep * (t.Steps - State.Step));
+                    double meanLoss = lossSum / Math.Max(1, lossCount);
+                    _log.Write($"step {State.Step}/{t.Steps}  loss {meanLoss:F4}  lr {lr:E2}  grad-norm {gradNorm:F3}  {audioSeconds / elapsed:F1} audio-s/s  ETA {eta:hh\\:mm\\:ss}");
+                    LossHistory.Add((State.Step, meanLoss));
+                    _log.Scalars(State.Step, ("train/loss", meanLoss), ("train/lr", lr), ("train/grad_norm", gradNorm), ("train/audio_seconds_per_second", audioSeconds / elapsed));
+                    lossSum = 0;
+                    lossCount = 0;
+                }
+                if (_val.Count > 0 && t.ValEvery > 0 && State.Step % t.ValEvery == 0) ValidateAndKeepBest();
+                if (t.SaveEvery > 0 && State.Step % t.SaveEvery == 0) Save($"step-{State.Step:D6}");
+                if (State.Step >= t.Steps || cancel.IsCancellationRequested) break;
+            }
+            if (State.Step >= t.Steps || cancel.IsCancellationRequested) break;
+            State.Epoch++;
+            State.Position = 0;
+        }
+        Save("last");
+        if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
+    }
+
+    /// <summary>Forward, loss and backward of one micro-batch (loss scaled for accumulation); returns the loss value.</summary>
+    double ForwardBackward(AudioBatch batch, int accumulation)
+    {
+        using var scope = Torch.NewScope();
+        var loss = Loss(batch);
+        double value = loss.Item();
+        if (!double.IsFinite(value)) return value;
+        (accumulation == 1 ? loss : loss / accumulation).Backward();
+        return value;
+    }
+
+    Tensor Loss(AudioBatch batch)
+    {
+        var (enc, encLengths) = Model.Encode(batch.Features, batch.FeatureLengths);
+        var pred = Model.Predictor.Forward(batch.Targets, batch.TargetLengths);
+        var encProj = Model.Joint.ProjectEncoder(enc);
+        var predProj = Model.Joint.ProjectPredictor(pred);
+        return TransducerJointLoss.Compute(_jointMode, encProj, predProj, Model.Joint.Combine,
+            batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _cfg.Loss.SubBatch);
+    }
+
+    /// <summary>Greedy WER (and loss) on every validation set; saves "best" when the first set's WER improves.</summary>
+    public List<ValidationResult> ValidateAndKeepBest()
+    {
+        var results = Validate();
+        foreach (var r in results)
+        {
+            _log.Write($"validation {r.Set}: WER {r.Wer:P2}  CER {r.Cer:P2}  loss {r.Loss:F4}  ({r.Utterances} utterances)");
+            foreach (var (reference, hyp) in r.Samples.Take(2)) _log.Write($"    ref: {reference}\n    hyp: {hyp}");
+            _log.Scalars(State.Step, ($"val/{r.Set}/wer", r.Wer), ($"val/{r.Set}/loss", r.Loss));
+        }
+        if (results.Count > 0 && results[0].Wer < State.BestWer)
+        {
+            State.BestWer = results[0].Wer;
+            Save("best");
+        }
+        return results;
+    }
+
+    public List<ValidationResult> Validate()
+    {
+        var results = new List<ValidationResult>();
+        Model.Eval();
+        try
+        {
+            foreach (var (name, utts) in _val)
+                results.Add(Evaluate(name, utts));
+        }
+        finally
+        {
+            Model.Train();
+        }
+        return results;
+    }
+
+    /// <summary>Greedy WER of the current model on another manifest (e.g. the held-out test set).</summary>
+    public ValidationResult EvaluateManifest(string manifest)
+    {
+        var (utts, summary) = DatasetBuilder.Build(new[] { manifest }, _o.DataDir, _encoder, 0, double.MaxValue);
+        ReportData(Path.GetFileNameWithoutExtension(manifest), summary);
+        Model.Eval();
+        try { return Evaluate(Path.GetFileNameWithoutExtension(manifest), utts); }
+        finally { Model.Train(); }
+    }
+
+    ValidationResult Evaluate(string name, List<Utterance> utts)
+    {
+        var t = _cfg.Train;
+        var loader = new BatchLoader(utts, Featurizer, training: false, t.NumWorkers, t.Prefetch, t.Seed);
+        var order = Enumerable.Range(0, utts.Count).OrderBy(i => utts[i].Entry.Duration).ToArray();
+        var batches = order.Chunk(Math.Max(1, t.BatchSize)).ToList();
+        var wer = new ErrorRateCalculator(Normalizer);
+        var samples = new List<(string, string)>();
+        double lossSum = 0;
+        using var noGrad = Torch.NoGrad();
+        foreach (var batch in loader.Load(batches, 0))
+        {
+            using (batch)
+            using (var scope = Torch.NewScope())
+            {
+                lossSum += Loss(batch).Item() * batch.Items.Length;
+                var (enc, encLengths) = Model.Encode(batch.Features, batch.FeatureLengths);
+                var hyps = GreedyDecoder.Decode(Model, enc, encLengths, t.MaxSymbolsPerFrame);
+                for (int b = 0; b < hyps.Length; b++)
+                {
+                    var text = Tokenizer.Decode(hyps[b].Tokens);
+                    wer.Add(batch.Items[b].Text, text, batch.Items[b].Entry.Where);
+                    if (samples.Count < 4) samples.Add((batch.Items[b].Text, text));
+                }
+            }
+        }
+        return new ValidationResult(name, wer.Wer, wer.Cer, lossSum / Math.Max(1, utts.Count), utts.Count, samples);
+    }
+
+    void Save(string name)
+    {
+        _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer);
+        _log.Write($"saved checkpoint {Path.Combine(_checkpoints.Root, name)}");
+    }
+
+    void WriteTokenizer(string dir)
+    {
+        switch (Tokenizer)
+        {
+            case CharTokenizer c:
+                c.Save(Path.Combine(dir, "labels.json"));
+                break;
+            case SentencePieceTokenizer:
+                File.Copy(Path.Combine(_cfg.Tokenizer.Dir!, "tokenizer.model"), Path.Combine(dir, "tokenizer.model"), true);
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Optimizer.Dispose();
+        Featurizer.Dispose();
+        (Tokenizer as IDisposable)?.Dispose();
+        _log.Dispose();
+    }
+}
