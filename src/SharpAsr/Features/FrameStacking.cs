@@ -23,8 +23,8 @@ public static class FrameStacking
         if (subsampling == 1) return (stacked, lengths);
 
         var kept = stacked.Slice(2, 0, null, subsampling);
-        var newLengths = lengths.Add(Torch.Full(Array.Empty<long>(), subsampling - 1, DType.Int64, lengths.Device))
-            .Div(Torch.Full(Array.Empty<long>(), subsampling, DType.Int64, lengths.Device), "floor");
+        // ceil(lengths / subsampling) in integers, as -floor(-lengths / subsampling)
+        var newLengths = -(-lengths).Div(Torch.Full(Array.Empty<long>(), subsampling, DType.Int64, lengths.Device), "floor");
         // drop a trailing frame that lies past every utterance's end (caiman trims to the longest length)
         long longest = newLengths.Max().ItemLong();
         if (kept.Size(2) > longest) kept = kept.Narrow(2, 0, longest);
