@@ -123,6 +123,39 @@ SA_API const char* sa_op_schema(sa_op* op);
 SA_API int sa_op_call(sa_op* op, const sa_value* args, int nargs, sa_value* outs, int cap);
 SA_API void sa_free(void* p);
 
+/* ---- SentencePiece --------------------------------------------------------------------------- */
+/* A loaded sentencepiece::SentencePieceProcessor. Text is UTF-8 with an explicit byte length.
+ * Results of variable size are returned in malloc'd buffers the caller frees with sa_free. */
+typedef struct sa_spm_s sa_spm;
+
+/* Loads a tokenizer.model file (NeMo's and caiman's load unchanged). */
+SA_API sa_spm* sa_spm_load(const char* path);
+/* Loads a model from its serialized ModelProto bytes (e.g. read out of a .nemo archive). */
+SA_API sa_spm* sa_spm_load_bytes(const void* data, int64_t nbytes);
+SA_API void sa_spm_free(sa_spm* m);
+/* Number of pieces (ids are 0 .. size-1). */
+SA_API int sa_spm_vocab_size(sa_spm* m);
+/* The id of the unknown piece, or -1 when the model has none. */
+SA_API int sa_spm_unk_id(sa_spm* m);
+/* 1 when id is a control symbol (<s>, </s>, user control symbols), 0 otherwise, -1 on a bad id. */
+SA_API int sa_spm_is_control(sa_spm* m, int id);
+/* Encodes text into ids; *out receives a malloc'd array. Returns the number of ids, -1 on failure. */
+SA_API int sa_spm_encode_ids(sa_spm* m, const char* text, int64_t nbytes, int32_t** out);
+/* Encodes text into pieces; *out receives a malloc'd buffer of NUL-terminated pieces one after the
+ * other and *out_bytes its size. Returns the number of pieces, -1 on failure. */
+SA_API int sa_spm_encode_pieces(sa_spm* m, const char* text, int64_t nbytes, char** out, int64_t* out_bytes);
+/* Decodes ids (each must be in 0 .. size-1) into text; *out receives a malloc'd NUL-terminated buffer.
+ * Returns the text's byte length, -1 on failure. */
+SA_API int64_t sa_spm_decode_ids(sa_spm* m, const int32_t* ids, int n, char** out);
+/* The id of a piece (the unknown id when the piece is not in the vocabulary); -1 on failure. */
+SA_API int sa_spm_piece_to_id(sa_spm* m, const char* piece);
+/* The piece of an id as a pointer into the model (valid while m lives); NULL when out of range. */
+SA_API const char* sa_spm_id_to_piece(sa_spm* m, int id);
+/* Trains a model as SentencePieceTrainer::Train(kwargs) does: n flag names without "--" (input,
+ * model_prefix, vocab_size, model_type, ...) and their values. Key/value pairs rather than one
+ * command-line string so that paths with spaces survive. Returns 0, or -1 with the trainer's message. */
+SA_API int sa_spm_train(const char* const* keys, const char* const* values, int n);
+
 #ifdef __cplusplus
 }
 #endif
