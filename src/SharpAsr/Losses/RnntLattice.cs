@@ -7,10 +7,10 @@ namespace SharpAsr.Losses;
 /// Node (t, u) = u tokens emitted before frame t; a blank edge goes to (t+1, u), a label edge to (t, u+1);
 /// the path ends with the blank out of (T−1, U).
 /// </summary>
-internal static class RnntLattice
+public static class RnntLattice
 {
     /// <summary>What <see cref="Run"/> produces; arrays laid out [B, T, U+1] (flows [B, T, U+1, 2]).</summary>
-    internal sealed class Result
+    public sealed class Result
     {
         /// <summary>−log P(y|x) per utterance (with the delay penalty inside when one is given).</summary>
         public required double[] Loss;

@@ -85,6 +85,42 @@ public static class RnntLoss
         return surrogate.MoveToOuterScope();
     }
 
+    /// <summary>
+    /// The transducer loss from per-node log-probs instead of logits (pruned and simple losses build these
+    /// themselves): <paramref name="blankLogProbs"/> and <paramref name="labelLogProbs"/> are [B, T, U+1], the
+    /// label one holding log P(y_{u+1} | t, u) (anything where u = U_b; −inf marks a node outside the lattice).
+    /// Returns the per-utterance losses [B]; gradients reach both inputs through autograd.
+    /// <paramref name="lattice"/> returns the recursion's result (edge flows), e.g. for prune ranges.
+    /// </summary>
+    public static Tensor FromLogProbs(Tensor blankLogProbs, Tensor labelLogProbs, long[] frames, long[] tokens, RnntLossOptions options,
+        out RnntLattice.Result lattice)
+    {
+        var shape = blankLogProbs.Shape;
+        if (shape.Length != 3 || !labelLogProbs.Shape.SequenceEqual(shape))
+            throw new ArgumentException($"rnnt loss: blank and label log-probs must both be [B, T, U+1], got [{string.Join(", ", shape)}] and [{string.Join(", ", labelLogProbs.Shape)}]");
+        int batch = (int)shape[0], maxT = (int)shape[1], maxU1 = (int)shape[2];
+        for (int b = 0; b < batch; b++)
+            if (frames[b] < 1 || frames[b] > maxT || tokens[b] < 0 || tokens[b] >= maxU1)
+                throw new ArgumentException($"rnnt loss: utterance {b} has frames = {frames[b]}, tokens = {tokens[b]}; the log-probs hold {maxT} frames and {maxU1 - 1} tokens");
+        bool wantGradient = (blankLogProbs.RequiresGrad || labelLogProbs.RequiresGrad) && Torch.IsGradEnabled;
+        using var scope = Torch.NewScope();
+        double[] host;
+        using (Torch.NoGrad())
+            host = Torch.Stack(new[] { blankLogProbs, labelLogProbs }, 3).ToDoubleArray();
+        lattice = RnntLattice.Run(host, batch, maxT, maxU1, frames, tokens, options.FastEmitLambda, options.DelayPenaltyLambda, wantGradient);
+        var dtype = blankLogProbs.DType;
+        var value = Torch.FromArray<double>(lattice.Loss, new long[] { batch }, DType.Float64, blankLogProbs.Device).To(dtype);
+        if (!wantGradient) return value.MoveToOuterScope();
+        // d loss / d log-prob = −flow; the surrogate ⟨log-probs, −flows⟩ carries exactly that into autograd.
+        // Nodes outside the lattice (−inf) have zero flow; they are masked so that 0·(−inf) does not poison the sum.
+        var flows = Torch.FromArray<double>(lattice.NegFlows, new long[] { batch, maxT, maxU1, 2 }, DType.Float64, blankLogProbs.Device).To(dtype);
+        var logProbs = Torch.Stack(new[] { blankLogProbs, labelLogProbs }, 3);
+        var finite = logProbs.IsFinite();
+        var safe = Torch.Where(finite, logProbs, Torch.ZerosLike(logProbs));
+        var dots = (safe * flows).Sum(new long[] { 1, 2, 3 });
+        return (value + (dots - dots.Detach())).MoveToOuterScope();
+    }
+
     static long[] Check(Tensor logits, Tensor targets, Tensor frames, Tensor tokens, RnntLossOptions options,
         out long[] frameCounts, out long[] tokenCounts, out long[][] targetIds, out int blank)
     {
