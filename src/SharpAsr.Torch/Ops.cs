@@ -98,4 +98,8 @@ internal static class Ops
     public static readonly Op Addcmul = new("aten::addcmul_"), Addcdiv = new("aten::addcdiv_"), Lerp = new("aten::lerp_", "Scalar");
     public static readonly Op Copy = new("aten::copy_"), Zero = new("aten::zero_"), Fill = new("aten::fill_", "Scalar");
     public static readonly Op Normal = new("aten::normal_"), Uniform = new("aten::uniform_"), Bernoulli = new("aten::bernoulli_", "float");
+
+    // ---- loss (RNN-T): in-place ops that turn the log-softmax buffer into the logits gradient -----
+    public static readonly Op ExpInplace = new("aten::exp_"), ScatterAddInplace = new("aten::scatter_add_");
+    public static readonly Op ClampInplace = new("aten::clamp_");
 }

@@ -1,0 +1,125 @@
+using SharpAsr.Losses;
+using SharpTorch;
+using Xunit;
+
+namespace SharpAsr.Tests;
+
+/// <summary>Pruned RNN-T: the simple loss is the exact loss of the trivial joiner; wide ranges give the full loss.</summary>
+public class RnntPrunedTests
+{
+    const int Batch = 3, MaxT = 6, MaxU = 4, Dim = 5, Vocab = 6;
+
+    sealed class Setup
+    {
+        public required Tensor Encoder, Predictor, Am, Lm, Weight, Targets, Frames, Tokens;
+        public required Tensor[] Leaves;
+        public Tensor Joint(Tensor e, Tensor p) => Functional.Linear(Functional.Tanh(e + p), Weight);
+    }
+
+    static Setup Make()
+    {
+        var gen = new Generator(3);
+        var enc = Torch.Randn(new long[] { Batch, MaxT, Dim }, gen, DType.Float64).RequiresGrad_();
+        var pred = Torch.Randn(new long[] { Batch, MaxU + 1, Dim }, gen, DType.Float64).RequiresGrad_();
+        var am = Torch.Randn(new long[] { Batch, MaxT, Vocab }, gen, DType.Float64).RequiresGrad_();
+        var lm = Torch.Randn(new long[] { Batch, MaxU + 1, Vocab }, gen, DType.Float64).RequiresGrad_();
+        var w = (Torch.Randn(new long[] { Vocab, Dim }, gen, DType.Float64) * 2).RequiresGrad_();
+        return new Setup
+        {
+            Encoder = enc, Predictor = pred, Am = am, Lm = lm, Weight = w,
+            Targets = Torch.Tensor(new long[] { 1, 2, 3, 4, 3, 1, 0, 0, 2, 2, 4, 0 }, Batch, MaxU),
+            Frames = Torch.Tensor(new long[] { 6, 3, 5 }), Tokens = Torch.Tensor(new long[] { 4, 2, 3 }),
+            Leaves = new[] { enc, pred, am, lm, w },
+        };
+    }
+
+    static double[][] Grads(Tensor[] leaves) => leaves.Select(l => l.Grad?.ToDoubleArray() ?? new double[l.NumEl]).ToArray();
+
+    [Fact]
+    public void SimpleLossIsTheExactLossOfTheTrivialJoiner()
+    {
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = -1, Reduction = RnntReduction.Sum };
+        var (simple, _) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss,
+            new PrunedRnntOptions { LmScale = 0, SRange = 2 });
+        simple.Backward();
+        var got = Grads(new[] { s.Am, s.Lm });
+        foreach (var l in s.Leaves) l.Grad = null;
+        var exact = RnntLoss.Compute(s.Am.Unsqueeze(2) + s.Lm.Unsqueeze(1), s.Targets, s.Frames, s.Tokens, loss);
+        Assert.Equal(exact.Item(), simple.Item(), 9);
+        exact.Backward();
+        var want = Grads(new[] { s.Am, s.Lm });
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < want[k].Length; i++) Assert.Equal(want[k][i], got[k][i], 9);
+    }
+
+    [Fact]
+    public void WideRangesGiveTheFullLossAndGradients()
+    {
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = 0, Reduction = RnntReduction.MeanVolume, DelayPenaltyLambda = 0.02 };
+        var (_, pruned) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss,
+            new PrunedRnntOptions { SRange = MaxU + 1 });
+        pruned.Backward();
+        var got = Grads(s.Leaves);
+        foreach (var l in s.Leaves) l.Grad = null;
+        var full = TransducerJointLoss.Plain(s.Encoder, s.Predictor, s.Joint, s.Targets, s.Frames, s.Tokens, loss);
+        Assert.Equal(full.Item(), pruned.Item(), 9);
+        full.Backward();
+        var want = Grads(s.Leaves);
+        foreach (int k in new[] { 0, 1, 4 }) // encoder, predictor, joint weight (am/lm only choose the ranges)
+        {
+            Assert.Contains(want[k], x => x != 0);
+            for (int i = 0; i < want[k].Length; i++) Assert.Equal(want[k][i], got[k][i], 9);
+        }
+    }
+
+    [Fact]
+    public void NarrowRangesKeepASubsetOfPathsAndStayConnected()
+    {
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = 0, Reduction = RnntReduction.None };
+        var (_, pruned) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss,
+            new PrunedRnntOptions { SRange = 2 });
+        var full = TransducerJointLoss.Plain(s.Encoder, s.Predictor, s.Joint, s.Targets, s.Frames, s.Tokens, loss).ToDoubleArray();
+        var p = pruned.ToDoubleArray();
+        for (int b = 0; b < Batch; b++)
+        {
+            Assert.True(double.IsFinite(p[b]), $"utterance {b}: pruned lattice has no complete path");
+            Assert.True(p[b] >= full[b] - 1e-9, $"utterance {b}: pruned {p[b]} < full {full[b]}");
+        }
+        Assert.Contains(Enumerable.Range(0, Batch), b => p[b] > full[b] + 1e-6); // it did prune something
+    }
+
+    [Theory]
+    [InlineData(2, 7, 5, 1)]
+    [InlineData(3, 4, 9, 2)]
+    [InlineData(4, 10, 3, 3)]
+    public void PruneStartsAreMonotoneConnectedAndEndAtTheLastToken(int range, int frames, int tokens, int seed)
+    {
+        var rng = new Random(seed);
+        int maxU1 = tokens + 1;
+        var flows = Enumerable.Range(0, frames * maxU1 * 2).Select(_ => -rng.NextDouble()).ToArray();
+        int r = Math.Max(range, (tokens + 2 * frames - 1) / frames);
+        var x = PrunedRnntLoss.PruneStarts(flows, 1, frames, maxU1, new long[] { frames }, new long[] { tokens }, r);
+        Assert.Equal(0, x[0]);
+        Assert.Equal(Math.Max(0, tokens + 1 - r), x[frames - 1]);
+        for (int t = 1; t < frames; t++)
+        {
+            Assert.InRange(x[t] - x[t - 1], 0, r - 1);
+            Assert.InRange(x[t], 0, Math.Max(0, tokens + 1 - r));
+        }
+    }
+
+    [Fact]
+    public void LossMixWarmsUpFromSimpleToPruned()
+    {
+        var schedule = new PrunedLossSchedule(0.5, 2000);
+        Assert.Equal((1.0, 0.1), schedule.At(0));
+        Assert.Equal((0.75, 0.55), schedule.At(1000));
+        Assert.Equal((0.5, 1.0), schedule.At(5000));
+    }
+}
