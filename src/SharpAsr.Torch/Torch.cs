@@ -50,6 +50,15 @@ public static unsafe class Torch
             return new Tensor(Native.sa_tensor_from_host(p, (long)data.Length * sizeof(T), s, shape.Length, (int)dtype, (int)dev.Type, dev.Index));
     }
 
+    /// <summary>A tensor of any dtype from its raw little-endian bytes (safetensors, checkpoints); the length must match.</summary>
+    public static Tensor FromBytes(ReadOnlySpan<byte> bytes, ReadOnlySpan<long> shape, DType dtype, Device? device = null)
+    {
+        var dev = device ?? Device.CPU;
+        fixed (byte* p = bytes)
+        fixed (long* s = shape)
+            return new Tensor(Native.sa_tensor_from_host(p, bytes.Length, s, shape.Length, (int)dtype, (int)dev.Type, dev.Index));
+    }
+
     public static Tensor Tensor(float[] data, params long[] shape) => FromArray<float>(data, Shape1(shape, data.Length), DType.Float32);
     public static Tensor Tensor(double[] data, params long[] shape) => FromArray<double>(data, Shape1(shape, data.Length), DType.Float64);
     public static Tensor Tensor(long[] data, params long[] shape) => FromArray<long>(data, Shape1(shape, data.Length), DType.Int64);
