@@ -12,7 +12,7 @@ force=0
 
 packages=(
   cmake g++ libtorch-dev libopenblas0-pthread libgloo-dev
-  libsndfile1-dev libsoxr-dev libsentencepiece-dev
+  libsndfile1-dev libsoxr-dev libsentencepiece-dev libicu-dev
   espeak-ng sox
   # reference implementations the tests and benchmarks compare against (committed numbers are
   # regenerated with these; the peer benchmarks run them side by side)

@@ -1,5 +1,7 @@
 // SentencePiece: load, encode, decode, piece<->id and training, over Debian's libsentencepiece.
-#include "common.h"
+// Built into libsharpasr_spm.so, without libtorch (see sentencepiece_api.h for why); the sa_spm_*
+// exports of the C ABI forward here from sentencepiece_bridge.cpp.
+#include "sentencepiece_api.h"
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +18,21 @@ struct sa_spm_s {
 };
 
 namespace {
+
+thread_local std::string g_last_error;
+
+// The shim's error convention (common.h's SA_TRY/SA_CATCH), with this library's own last-error string.
+#define SA_TRY try {
+#define SA_CATCH(ret)                  \
+  }                                    \
+  catch (const std::exception& e) {    \
+    g_last_error = e.what();           \
+    return ret;                        \
+  }                                    \
+  catch (...) {                        \
+    g_last_error = "unknown C++ exception"; \
+    return ret;                        \
+  }
 
 // SentencePiece reports failures as util::Status; the shim's guard turns exceptions into sa_last_error.
 void check(const sentencepiece::util::Status& status, const std::string& what) {
@@ -43,9 +60,12 @@ T* malloc_array(size_t n) {
 
 }  // namespace
 
-extern "C" {
+namespace {
 
-sa_spm* sa_spm_load(const char* path) {
+const char* spm_last_error(void) { return g_last_error.c_str(); }
+
+
+sa_spm* spm_load(const char* path) {
   SA_TRY
   if (!path) throw std::invalid_argument("SentencePiece model path is NULL");
   auto m = std::make_unique<sa_spm_s>();
@@ -54,7 +74,7 @@ sa_spm* sa_spm_load(const char* path) {
   SA_CATCH(nullptr)
 }
 
-sa_spm* sa_spm_load_bytes(const void* data, int64_t nbytes) {
+sa_spm* spm_load_bytes(const void* data, int64_t nbytes) {
   SA_TRY
   if (!data || nbytes <= 0) throw std::invalid_argument("SentencePiece model bytes are empty");
   auto m = std::make_unique<sa_spm_s>();
@@ -64,23 +84,23 @@ sa_spm* sa_spm_load_bytes(const void* data, int64_t nbytes) {
   SA_CATCH(nullptr)
 }
 
-void sa_spm_free(sa_spm* m) { delete m; }
+void spm_free(sa_spm* m) { delete m; }
 
-int sa_spm_vocab_size(sa_spm* m) {
+int spm_vocab_size(sa_spm* m) {
   SA_TRY
   check_model(m);
   return m->sp.GetPieceSize();
   SA_CATCH(-1)
 }
 
-int sa_spm_unk_id(sa_spm* m) {
+int spm_unk_id(sa_spm* m) {
   SA_TRY
   check_model(m);
   return m->sp.unk_id();
   SA_CATCH(-1)
 }
 
-int sa_spm_is_control(sa_spm* m, int id) {
+int spm_is_control(sa_spm* m, int id) {
   SA_TRY
   check_model(m);
   check_id(m, id);
@@ -88,7 +108,7 @@ int sa_spm_is_control(sa_spm* m, int id) {
   SA_CATCH(-1)
 }
 
-int sa_spm_encode_ids(sa_spm* m, const char* text, int64_t nbytes, int32_t** out) {
+int spm_encode_ids(sa_spm* m, const char* text, int64_t nbytes, int32_t** out) {
   SA_TRY
   check_model(m);
   if (!out) throw std::invalid_argument("out is NULL");
@@ -102,7 +122,7 @@ int sa_spm_encode_ids(sa_spm* m, const char* text, int64_t nbytes, int32_t** out
   SA_CATCH(-1)
 }
 
-int sa_spm_encode_pieces(sa_spm* m, const char* text, int64_t nbytes, char** out, int64_t* out_bytes) {
+int spm_encode_pieces(sa_spm* m, const char* text, int64_t nbytes, char** out, int64_t* out_bytes) {
   SA_TRY
   check_model(m);
   if (!out || !out_bytes) throw std::invalid_argument("out is NULL");
@@ -126,7 +146,7 @@ int sa_spm_encode_pieces(sa_spm* m, const char* text, int64_t nbytes, char** out
   SA_CATCH(-1)
 }
 
-int64_t sa_spm_decode_ids(sa_spm* m, const int32_t* ids, int n, char** out) {
+int64_t spm_decode_ids(sa_spm* m, const int32_t* ids, int n, char** out) {
   SA_TRY
   check_model(m);
   if (!out) throw std::invalid_argument("out is NULL");
@@ -146,7 +166,7 @@ int64_t sa_spm_decode_ids(sa_spm* m, const int32_t* ids, int n, char** out) {
   SA_CATCH(-1)
 }
 
-int sa_spm_piece_to_id(sa_spm* m, const char* piece) {
+int spm_piece_to_id(sa_spm* m, const char* piece) {
   SA_TRY
   check_model(m);
   if (!piece) throw std::invalid_argument("piece is NULL");
@@ -154,7 +174,7 @@ int sa_spm_piece_to_id(sa_spm* m, const char* piece) {
   SA_CATCH(-1)
 }
 
-const char* sa_spm_id_to_piece(sa_spm* m, int id) {
+const char* spm_id_to_piece(sa_spm* m, int id) {
   SA_TRY
   check_model(m);
   check_id(m, id);
@@ -162,7 +182,7 @@ const char* sa_spm_id_to_piece(sa_spm* m, int id) {
   SA_CATCH(nullptr)
 }
 
-int sa_spm_train(const char* const* keys, const char* const* values, int n) {
+int spm_train(const char* const* keys, const char* const* values, int n) {
   SA_TRY
   std::unordered_map<std::string, std::string> kwargs;
   for (int i = 0; i < n; i++) {
@@ -174,4 +194,12 @@ int sa_spm_train(const char* const* keys, const char* const* values, int n) {
   SA_CATCH(-1)
 }
 
-}  // extern "C"
+}  // namespace
+
+extern "C" const sa_spm_api* sa_spm_get_api(void) {
+  static const sa_spm_api api = {spm_last_error, spm_load,      spm_load_bytes,    spm_free,
+                                 spm_vocab_size, spm_unk_id,    spm_is_control,    spm_encode_ids,
+                                 spm_encode_pieces, spm_decode_ids, spm_piece_to_id, spm_id_to_piece,
+                                 spm_train};
+  return &api;
+}

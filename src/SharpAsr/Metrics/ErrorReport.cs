@@ -25,16 +25,16 @@ public static class ErrorReport
         foreach (var u in bad)
         {
             sb.AppendLine();
-            sb.AppendLine(string.Format(inv, "{0}  WER {1:P1} ({2} errors: S={3} D={4} I={5}, {6} words)",
-                u.Id, u.Wer, u.WordErrors, u.Words.Substitutions, u.Words.Deletions, u.Words.Insertions, u.ReferenceWords.Length));
+            sb.AppendLine(string.Format(inv, "{0}  WER {1} ({2} errors: S={3} D={4} I={5}, {6} words)",
+                u.Id, Percent(u.Wer, 1), u.WordErrors, u.Words.Substitutions, u.Words.Deletions, u.Words.Insertions, u.ReferenceWords.Length));
             AppendAligned(sb, u);
         }
         return sb.ToString().TrimEnd();
     }
 
     static void AppendTotals(StringBuilder sb, string name, string unit, ErrorTotals t) =>
-        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:P2}  ({2} errors / {3} {4}: S={5} D={6} I={7})",
-            name, t.Rate, t.Errors, t.ReferenceLength, unit, t.Substitutions, t.Deletions, t.Insertions));
+        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}  ({2} errors / {3} {4}: S={5} D={6} I={7})",
+            name, Percent(t.Rate, 2), t.Errors, t.ReferenceLength, unit, t.Substitutions, t.Deletions, t.Insertions));
 
     /// <summary>Three rows, REF, HYP and marks, one column per alignment step padded to the wider word.</summary>
     public static void AppendAligned(StringBuilder sb, UtteranceErrors u)
@@ -56,6 +56,8 @@ public static class ErrorReport
         sb.AppendLine(h.ToString().TrimEnd());
         sb.AppendLine(e.ToString().TrimEnd());
     }
+
+    static string Percent(double rate, int decimals) => (rate * 100).ToString("F" + decimals, CultureInfo.InvariantCulture) + "%";
 
     // Columns count characters (Unicode scalar values), not UTF-16 units.
     static int Width(string s) => s.EnumerateRunes().Count();

@@ -56,7 +56,7 @@ public sealed class TextNormalizer
 
     public string Normalize(string text)
     {
-        if (_options.Nfkc) text = text.Normalize(NormalizationForm.FormKC);
+        if (_options.Nfkc) text = UnicodeNfkc.Normalize(text);
         foreach (var (from, to) in _replacements) text = text.Replace(from, to, StringComparison.Ordinal);
         if (_options.Lowercase) text = text.ToLowerInvariant();
         if (_options.RemovePunctuation) text = RemovePunctuation(text, _options.KeepPunctuation);
