@@ -66,8 +66,13 @@ public sealed class Featurizer : IDisposable
         int nFft = cfg.FftSize;
         x = Functional.Pad(x, new long[] { nFft / 2, nFft / 2 });                  // center=True, constant (zero) padding
         var spec = Functional.Stft(x, nFft, cfg.HopLength, cfg.WinLength, Window);  // [B, bins, frames] complex
-        var magnitude = spec.ViewAsReal().Pow(2).Sum(-1).Sqrt();                    // as NeMo: |X| first, then the power
-        var power = cfg.MagPower == 1.0 ? magnitude : magnitude.Pow(cfg.MagPower);
+        // |X|^2 as re*re + im*im: a reduction over the trailing (re, im) pair of view_as_real is ~5x slower. NeMo takes
+        // sqrt and squares again; skipping that round trip for mag_power 2 changes values by at most an ulp.
+        var parts = spec.ViewAsReal();
+        var re = parts.Select(-1, 0);
+        var im = parts.Select(-1, 1);
+        var squared = re * re + im * im;
+        var power = cfg.MagPower == 2.0 ? squared : squared.Pow(cfg.MagPower / 2);
         var mel = Filterbank.Matmul(power);                                         // [B, mels, frames]
         if (cfg.Log)
             mel = cfg.LogZeroGuardType == "add" ? (mel + cfg.LogZeroGuardValue).Log() : mel.ClampMin(cfg.LogZeroGuardValue).Log();
