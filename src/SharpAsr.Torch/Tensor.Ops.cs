@@ -107,6 +107,16 @@ public sealed partial class Tensor
         return c.ReturnTensor();
     }
 
+    /// <summary>Integer clamp: keeps an integer tensor's dtype (double bounds would promote it to float).</summary>
+    public Tensor Clamp(long min, long max)
+    {
+        var c = new OpCall(Ops.Clamp);
+        c.Add(this);
+        c.Add(min);
+        c.Add(max);
+        return c.ReturnTensor();
+    }
+
     public Tensor ClampMin(double min) => Clamp(min, null);
     public Tensor ClampMax(double max) => Clamp(null, max);
 

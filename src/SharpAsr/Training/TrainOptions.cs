@@ -13,5 +13,6 @@ public sealed class TrainOptions
     public required string OutputDir { get; init; }
     public bool Resume { get; init; }
     /// <summary>Called with each progress / log line (the console); the log file gets them too.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Action<string> Log { get; init; } = Console.WriteLine;
 }

@@ -131,7 +131,7 @@ public sealed class Trainer : IDisposable
 
     static Optimizer BuildOptimizer(OptimConfig c, Transducer model) => c.Name.ToLowerInvariant() switch
     {
-        "adamw" => new AdamW(model.NamedParameters(), c.Lr, c.Betas.ElementAtOrDefault(0, 0.9), c.Betas.ElementAtOrDefault(1, 0.999), c.Eps, c.WeightDecay, c.NoDecay),
+        "adamw" => new AdamW(model.NamedParameters(), c.Lr, c.Betas.Count > 0 ? c.Betas[0] : 0.9, c.Betas.Count > 1 ? c.Betas[1] : 0.999, c.Eps, c.WeightDecay, c.NoDecay),
         "sgd" => new Sgd(model.NamedParameters(), c.Lr, c.Momentum, c.WeightDecay, c.NoDecay),
         var n => throw new ConfigException($"optim.name '{n}': use adamw or sgd"),
     };
