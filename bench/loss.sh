@@ -1,0 +1,30 @@
+#!/bin/bash
+# Transducer loss benchmark: SharpASR modes vs torchaudio.functional.rnnt_loss, one process per measurement.
+# Usage: bench/loss.sh [B] [T] ["U list"] ["V list"] [repeats]   (defaults: 8 400 "20 50 100" "256 1024" 3)
+# Prints one JSON line per measurement, then a table of ratios (SharpASR / torchaudio: < 1 is better).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-8}; T=${2:-400}; US=${3:-"20 50 100"}; VS=${4:-"256 1024"}; R=${5:-3}
+export OPENBLAS_NUM_THREADS=1
+dotnet build bench/LossBench/LossBench.csproj -c Release -v q -nologo >/dev/null
+BIN=bench/LossBench/bin/Release/net10.0/LossBench
+out=$(mktemp)
+for U in $US; do for V in $VS; do
+  /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py loss $B $T $U $V $R | tee -a "$out"
+  /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py joint $B $T $U $V $R | tee -a "$out"
+  for m in loss plain packed subbatched pruned; do $BIN $m $B $T $U $V $R | tee -a "$out"; done
+done; done
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ref = {(r["mode"], r["U"], r["V"]): r for r in rows if r["impl"] == "torchaudio"}
+print("\n| U | V | mode | ms | peak MB | time ratio vs torchaudio | peak ratio vs torchaudio |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    if r["impl"] != "sharpasr": continue
+    t = ref[("loss" if r["mode"] == "loss" else "joint", r["U"], r["V"])]
+    print(f'| {r["U"]} | {r["V"]} | {r["mode"]} | {r["ms"]} | {r["peak_mb"]} | {r["ms"] / t["ms"]:.2f} | {r["peak_mb"] / t["peak_mb"]:.2f} |')
+for r in rows:
+    if r["impl"] == "torchaudio": print(f'| {r["U"]} | {r["V"]} | torchaudio {r["mode"]} | {r["ms"]} | {r["peak_mb"]} | 1 | 1 |')
+PY
+rm -f "$out"
