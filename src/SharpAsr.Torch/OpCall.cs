@@ -63,6 +63,7 @@ public unsafe ref struct OpCall
         _nPtrs = 0;
     }
 
+    [System.Diagnostics.CodeAnalysis.UnscopedRef]
     ref SaValue Next(int kind)
     {
         if (_n >= 16) throw new InvalidOperationException($"{_op}: more than 16 arguments");
@@ -152,7 +153,7 @@ public unsafe ref struct OpCall
     }
 
     /// <summary>Calls the operator; results land in <paramref name="outs"/>; returns how many.</summary>
-    public int Invoke(Span<SaValue> outs)
+    public int Invoke(scoped Span<SaValue> outs)
     {
         var handle = _op.Handle;
         fixed (SaValue* args = &_values[0])

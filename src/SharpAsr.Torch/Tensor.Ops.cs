@@ -62,8 +62,16 @@ public sealed partial class Tensor
         var c = new OpCall(Ops.AddT);
         c.Add(this);
         c.Add(other);
-        c.Add(alpha);
+        AddAlpha(ref c, alpha);
         return c.ReturnTensor();
+    }
+
+    // libtorch refuses a floating-point alpha for integer tensors ("alpha must not be a floating point
+    // number"), so whole values go as ints, as PyTorch's default alpha=1 does.
+    static void AddAlpha(ref OpCall c, double alpha)
+    {
+        if (alpha == Math.Floor(alpha) && Math.Abs(alpha) < 1e15) c.Add((long)alpha);
+        else c.Add(alpha);
     }
 
     /// <summary>Division with rounding: "trunc" or "floor" (integer division).</summary>
@@ -461,7 +469,7 @@ public sealed partial class Tensor
         var c = new OpCall(Ops.AddInplace);
         c.Add(this);
         c.Add(other);
-        c.Add(alpha);
+        AddAlpha(ref c, alpha);
         c.ReturnInPlace();
         return this;
     }
