@@ -1,0 +1,89 @@
+// Training-step benchmark: one transducer training step (encoder + predictor + joint forward,
+// RNN-T loss, backward, AdamW) on a fixed random batch, timed here; it also writes the initial
+// weights, the batch and the model's shape so bench/peer/train_step.py can time the same work in
+// PyTorch + torchaudio and check that the first loss is the same.
+// Usage: TrainStepBench --config configs/tiny.yaml --batch 16 --frames 100 --tokens 40 --steps 10 --out DIR [overrides...]
+using System.Diagnostics;
+using System.Text.Json;
+using SharpAsr.Config;
+using SharpAsr.Losses;
+using SharpAsr.Models;
+using SharpTorch;
+using SharpTorch.Optim;
+using SharpTorch.Serialization;
+
+var opts = ParseArgs(args);
+string config = opts.GetValueOrDefault("config", "configs/tiny.yaml");
+int batch = int.Parse(opts.GetValueOrDefault("batch", "16"));
+int frames = int.Parse(opts.GetValueOrDefault("frames", "100"));
+int tokens = int.Parse(opts.GetValueOrDefault("tokens", "40"));
+int steps = int.Parse(opts.GetValueOrDefault("steps", "10"));
+int threads = int.Parse(opts.GetValueOrDefault("threads", "1"));
+string outDir = opts.GetValueOrDefault("out", "bench/results/train-step");
+var overrides = args.Where(a => !a.StartsWith("--") && a.Contains('=')).ToList();
+overrides.AddRange(new[] { "model.encoder.dropout=0", "model.predictor.dropout=0", "model.joint.dropout=0" });
+Directory.CreateDirectory(outDir);
+Torch.NumThreads = threads;
+
+var cfg = AsrConfig.Load(config, overrides);
+int vocab = cfg.Tokenizer.Labels?.Count ?? cfg.Tokenizer.VocabSize ?? throw new ArgumentException("config needs tokenizer.labels or tokenizer.vocab_size");
+long featureDim = cfg.Preprocessor.OutputFeatures;
+Torch.ManualSeed(7);
+using var model = new Transducer(featureDim, vocab, cfg.Model);
+
+// a fixed batch: random features, lengths from 70 % to 100 % of the maximum, random tokens
+var gen = new Generator(11);
+using var scope0 = Torch.NewScope();
+var features = Torch.Randn(new long[] { batch, frames, featureDim }, gen).DetachFromScope();
+var rng = new Random(5);
+var featureLengths = Torch.Tensor(Enumerable.Range(0, batch).Select(b => b == 0 ? (long)frames : (long)(frames * (0.7 + 0.3 * rng.NextDouble()))).ToArray()).DetachFromScope();
+var targetLengths = Torch.Tensor(Enumerable.Range(0, batch).Select(b => b == 0 ? (long)tokens : (long)(tokens * (0.6 + 0.4 * rng.NextDouble()))).ToArray()).DetachFromScope();
+var targets = Torch.Randint(0, vocab, new long[] { batch, tokens }, gen).DetachFromScope();
+
+var weights = model.StateDict();
+SafeTensors.Save(weights, Path.Combine(outDir, "weights.safetensors"));
+SafeTensors.Save(new Dictionary<string, Tensor> { ["features"] = features, ["feature_lengths"] = featureLengths, ["targets"] = targets, ["target_lengths"] = targetLengths },
+    Path.Combine(outDir, "batch.safetensors"));
+File.WriteAllText(Path.Combine(outDir, "model.json"), JsonSerializer.Serialize(new
+{
+    feature_dim = featureDim, vocab, enc_hidden = cfg.Model.Encoder.Hidden, pre_layers = cfg.Model.Encoder.PreLayers,
+    post_layers = cfg.Model.Encoder.PostLayers, stack = cfg.Model.Encoder.StackTimeFactor, embed = cfg.Model.Predictor.EmbedDim,
+    pred_hidden = cfg.Model.Predictor.Hidden, pred_layers = cfg.Model.Predictor.Layers, joint_hidden = cfg.Model.Joint.Hidden,
+    lr = cfg.Optim.Lr, weight_decay = cfg.Optim.WeightDecay, parameters = model.ParameterCount,
+}));
+
+var optimizer = new AdamW(model.NamedParameters(), cfg.Optim.Lr, weightDecay: cfg.Optim.WeightDecay);
+var lossOptions = new RnntLossOptions { Blank = -1, Reduction = RnntReduction.MeanVolume };
+double firstLoss = double.NaN;
+var times = new List<double>();
+for (int s = 0; s < steps + 2; s++)
+{
+    var sw = Stopwatch.StartNew();
+    using (var scope = Torch.NewScope())
+    {
+        var (enc, encLengths) = model.Encode(features, featureLengths);
+        var pred = model.Predictor.Forward(targets, targetLengths);
+        var logits = model.Joint.Forward(enc, pred);
+        var loss = RnntLoss.Compute(logits, targets, encLengths, targetLengths, lossOptions);
+        if (s == 0) firstLoss = loss.Item();
+        loss.Backward();
+        optimizer.Step();
+        optimizer.ZeroGrad();
+    }
+    if (s >= 2) times.Add(sw.Elapsed.TotalMilliseconds); // two warm-up steps
+}
+long peakKb = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:")).Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).First();
+times.Sort();
+Console.WriteLine($"parameters\t{model.ParameterCount}");
+Console.WriteLine($"first_loss\t{firstLoss:R}");
+Console.WriteLine($"step_ms_median\t{times[times.Count / 2]:F1}");
+Console.WriteLine($"peak_rss_mb\t{peakKb / 1024.0:F0}");
+return 0;
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var d = new Dictionary<string, string>();
+    for (int i = 0; i < args.Length - 1; i++)
+        if (args[i].StartsWith("--")) d[args[i][2..]] = args[++i];
+    return d;
+}
