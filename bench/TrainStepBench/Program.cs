@@ -26,7 +26,7 @@ Directory.CreateDirectory(outDir);
 Torch.NumThreads = threads;
 
 var cfg = AsrConfig.Load(config, overrides);
-int vocab = cfg.Tokenizer.Labels?.Count ?? cfg.Tokenizer.VocabSize ?? throw new ArgumentException("config needs tokenizer.labels or tokenizer.vocab_size");
+int vocab = TokenizerFactory.VocabSize(cfg.Tokenizer);
 long featureDim = cfg.Preprocessor.OutputFeatures;
 Torch.ManualSeed(7);
 using var model = new Transducer(featureDim, vocab, cfg.Model);

@@ -5,7 +5,7 @@ namespace SharpAsr.Cli;
 /// <summary>Turns expected failures (bad input, bad config) into one clear line and exit code 1, without a stack trace.</summary>
 internal static class CliErrors
 {
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body, TextWriter? error = null)
     {
         try
         {
@@ -14,7 +14,7 @@ internal static class CliErrors
         catch (Exception e) when (e is ConfigException or ArgumentException or InvalidDataException or IOException
                                       or InvalidOperationException or SharpTorch.TorchException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            (error ?? Console.Error).WriteLine($"error: {e.Message}");
             return 1;
         }
     }

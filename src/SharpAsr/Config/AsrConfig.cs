@@ -31,6 +31,10 @@ public sealed class TokenizerConfig
     public List<string>? Labels { get; set; }
     /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
     public string? Dir { get; set; }
+    /// <summary>
+    /// Tokens (blank excluded) when neither labels nor a tokenizer folder are at hand, e.g. to size a
+    /// model in <c>sharpasr model info</c> before the tokenizer is trained. Labels or the model file win.
+    /// </summary>
     public int? VocabSize { get; set; }
 }
 

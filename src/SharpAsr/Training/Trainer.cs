@@ -110,24 +110,10 @@ public sealed class Trainer : IDisposable
         if (s.Problems.Count > 20) _log.Write($"  … and {s.Problems.Count - 20} more");
     }
 
-    static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer)
-    {
-        switch (cfg.Tokenizer.Type.ToLowerInvariant())
-        {
-            case "char":
-                if (cfg.Tokenizer.Labels is { Count: > 0 } labels) return new CharTokenizer(labels);
-                // labels from the training transcripts (normalised), as NeMo users often generate them
-                var texts = o.TrainManifests.SelectMany(m => ManifestReader.Read(m, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text));
-                return CharTokenizer.Build(texts);
-            case "spe":
-                var dir = cfg.Tokenizer.Dir ?? throw new ConfigException("tokenizer.dir must name the SentencePiece folder (holding tokenizer.model)");
-                var model = Path.Combine(dir, "tokenizer.model");
-                if (!File.Exists(model)) throw new ConfigException($"tokenizer.dir: {model} not found");
-                return SentencePieceTokenizer.Load(model);
-            default:
-                throw new ConfigException($"tokenizer.type '{cfg.Tokenizer.Type}': use char or spe");
-        }
-    }
+    // char labels from the training transcripts (normalised) when the config lists none, as NeMo users often do
+    static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer) =>
+        TokenizerFactory.TryCreate(cfg.Tokenizer) ?? CharTokenizer.Build(
+            o.TrainManifests.SelectMany(m => ManifestReader.Read(m, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
 
     static Optimizer BuildOptimizer(OptimConfig c, Transducer model) => c.Name.ToLowerInvariant() switch
     {
