@@ -10,7 +10,7 @@ namespace SharpAsr.Models;
 public sealed class Transducer : Module
 {
     public IEncoder Encoder { get; }
-    public LstmPredictor Predictor { get; }
+    public IPredictor Predictor { get; }
     public Joint Joint { get; }
     public long VocabSize { get; }
     public long Blank => VocabSize;
@@ -21,7 +21,8 @@ public sealed class Transducer : Module
         Encoder = cfg.Encoder.Type.ToLowerInvariant() switch
         {
             "lstm" => RegisterModule("encoder", new LstmEncoder(featureDim, cfg.Encoder)),
-            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm)"),
+            "conformer" => RegisterModule("encoder", new Conformer.ConformerEncoder(featureDim, cfg.Encoder)),
+            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm, conformer)"),
         };
         Predictor = cfg.Predictor.Type.ToLowerInvariant() switch
         {
