@@ -31,6 +31,7 @@ public sealed class TokenizerConfig
     public List<string>? Labels { get; set; }
     /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
     public string? Dir { get; set; }
+    public int? VocabSize { get; set; }
 }
 
 public sealed class LossConfig
