@@ -51,8 +51,10 @@ public sealed class EncoderConfig
 
 public sealed class PredictorConfig
 {
-    /// <summary>lstm (NeMo RNNTDecoder / caiman); stateless is added by the models issue.</summary>
+    /// <summary>lstm (NeMo RNNTDecoder / caiman) or stateless (icefall: embedding + conv over the last tokens).</summary>
     public string Type { get; set; } = "lstm";
+    /// <summary>stateless: tokens the convolution sees (icefall: 2).</summary>
+    public int ContextSize { get; set; } = 2;
     public int EmbedDim { get; set; } = 512;
     public int Hidden { get; set; } = 512;
     public int Layers { get; set; } = 2;

@@ -27,7 +27,8 @@ public sealed class Transducer : Module
         Predictor = cfg.Predictor.Type.ToLowerInvariant() switch
         {
             "lstm" => RegisterModule("decoder", new LstmPredictor(vocabSize + 1, vocabSize, cfg.Predictor)),
-            var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm)"),
+            "stateless" => (IPredictor)RegisterModule("decoder", new StatelessPredictor(vocabSize + 1, vocabSize, cfg.Predictor)),
+            var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm, stateless)"),
         };
         Joint = RegisterModule("joint", new Joint(Encoder.OutputDim, Predictor.OutputDim, vocabSize + 1, cfg.Joint));
     }
