@@ -62,11 +62,9 @@ public static class GreedyDecoder
                 var m2 = emitMask.Unsqueeze(1);
                 var (oldProj, oldState) = (predProj, state);
                 predProj = Torch.Where(m2, newProj, predProj).MoveToOuterScope();
-                state = (Torch.Where(m2.Unsqueeze(0), newState.H, state.H).MoveToOuterScope(),
-                         Torch.Where(m2.Unsqueeze(0), newState.C, state.C).MoveToOuterScope());
+                state = newState.Where(emitMask, state).MoveToOuterScope();
                 oldProj.Dispose();
-                oldState.H.Dispose();
-                oldState.C.Dispose();
+                oldState.Dispose();
                 if (s == maxSymbolsPerFrame - 1) break;
                 for (int b = 0; b < batch; b++) active[b] = emit[b];
             }

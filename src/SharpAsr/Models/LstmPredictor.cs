@@ -8,7 +8,7 @@ namespace SharpAsr.Models;
 /// the padding row, so its embedding is zero) followed by an LSTM. State-dict names follow NeMo:
 /// <c>prediction.embed.weight</c> [V+1, E], <c>prediction.dec_rnn.lstm.*</c>.
 /// </summary>
-public sealed class LstmPredictor : Module
+public sealed class LstmPredictor : Module, IPredictor
 {
     readonly PredictionNet _prediction;
     public long Blank { get; }
@@ -32,11 +32,12 @@ public sealed class LstmPredictor : Module
         return y;
     }
 
-    /// <summary>One step for decoding: previous tokens [B] and state → output [B, H] and the new state.</summary>
-    public (Tensor Output, (Tensor H, Tensor C) State) Step(Tensor tokens, (Tensor H, Tensor C)? state)
+    /// <summary>One step for decoding: previous tokens [B] and state (h, c: [layers, B, H]) → output [B, H] and the new state.</summary>
+    public (Tensor Output, PredictorState State) Step(Tensor tokens, PredictorState? state)
     {
-        var (y, s) = _prediction.Run(tokens.Unsqueeze(1), null, state);
-        return (y.Squeeze(1), s);
+        (Tensor, Tensor)? hc = state is null ? null : (state.Tensors[0], state.Tensors[1]);
+        var (y, (h, c)) = _prediction.Run(tokens.Unsqueeze(1), null, hc);
+        return (y.Squeeze(1), new PredictorState(new[] { h, c }, new[] { 1, 1 }));
     }
 
     sealed class PredictionNet : Module

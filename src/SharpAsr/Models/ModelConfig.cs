@@ -10,7 +10,7 @@ public sealed class ModelConfig
 
 public sealed class EncoderConfig
 {
-    /// <summary>lstm (caiman-style); further types are added by the models issue.</summary>
+    /// <summary>lstm (caiman-style), conformer (NeMo ConformerEncoder) or contextnet.</summary>
     public string Type { get; set; } = "lstm";
     /// <summary>LSTM layers before the time-stacking step.</summary>
     public int PreLayers { get; set; } = 2;
@@ -24,12 +24,37 @@ public sealed class EncoderConfig
     public double ForgetGateBias { get; set; } = 1.0;
     /// <summary>Scale applied to PyTorch's default uniform LSTM weight init (caiman: 0.5).</summary>
     public double WeightInitScale { get; set; } = 0.5;
+
+    // ---- conformer (NeMo ConformerEncoder key names) ----
+    public int DModel { get; set; } = 512;
+    public int NHeads { get; set; } = 8;
+    public int NLayers { get; set; } = 17;
+    public int FfExpansionFactor { get; set; } = 4;
+    public int ConvKernelSize { get; set; } = 31;
+    /// <summary>striding (Conformer, 2-D convs) or dw_striding (FastConformer, depthwise-separable).</summary>
+    public string Subsampling { get; set; } = "striding";
+    /// <summary>Frame-rate reduction of the subsampling: a power of two (4 or 8).</summary>
+    public int SubsamplingFactor { get; set; } = 4;
+    /// <summary>Channels of the subsampling convolutions; -1 = d_model (NeMo's default).</summary>
+    public int SubsamplingConvChannels { get; set; } = -1;
+    /// <summary>Scale the subsampled frames by sqrt(d_model) before the layers.</summary>
+    public bool Xscaling { get; set; } = true;
+    /// <summary>Per-layer positional biases u, v (NeMo untie_biases).</summary>
+    public bool UntieBiases { get; set; } = true;
+    /// <summary>Dropout after positional encoding (NeMo dropout_pre_encoder).</summary>
+    public double DropoutPreEncoder { get; set; } = 0.1;
+    /// <summary>Dropout on the relative positional embeddings (NeMo dropout_emb).</summary>
+    public double DropoutEmb { get; set; } = 0.0;
+    /// <summary>Dropout on attention weights (NeMo dropout_att).</summary>
+    public double DropoutAtt { get; set; } = 0.1;
 }
 
 public sealed class PredictorConfig
 {
-    /// <summary>lstm (NeMo RNNTDecoder / caiman); stateless is added by the models issue.</summary>
+    /// <summary>lstm (NeMo RNNTDecoder / caiman) or stateless (icefall: embedding + conv over the last tokens).</summary>
     public string Type { get; set; } = "lstm";
+    /// <summary>stateless: tokens the convolution sees (icefall: 2).</summary>
+    public int ContextSize { get; set; } = 2;
     public int EmbedDim { get; set; } = 512;
     public int Hidden { get; set; } = 512;
     public int Layers { get; set; } = 2;

@@ -10,7 +10,7 @@ namespace SharpAsr.Models;
 public sealed class Transducer : Module
 {
     public IEncoder Encoder { get; }
-    public LstmPredictor Predictor { get; }
+    public IPredictor Predictor { get; }
     public Joint Joint { get; }
     public long VocabSize { get; }
     public long Blank => VocabSize;
@@ -21,12 +21,14 @@ public sealed class Transducer : Module
         Encoder = cfg.Encoder.Type.ToLowerInvariant() switch
         {
             "lstm" => RegisterModule("encoder", new LstmEncoder(featureDim, cfg.Encoder)),
-            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm)"),
+            "conformer" => RegisterModule("encoder", new Conformer.ConformerEncoder(featureDim, cfg.Encoder)),
+            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm, conformer)"),
         };
         Predictor = cfg.Predictor.Type.ToLowerInvariant() switch
         {
             "lstm" => RegisterModule("decoder", new LstmPredictor(vocabSize + 1, vocabSize, cfg.Predictor)),
-            var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm)"),
+            "stateless" => (IPredictor)RegisterModule("decoder", new StatelessPredictor(vocabSize + 1, vocabSize, cfg.Predictor)),
+            var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm, stateless)"),
         };
         Joint = RegisterModule("joint", new Joint(Encoder.OutputDim, Predictor.OutputDim, vocabSize + 1, cfg.Joint));
     }
