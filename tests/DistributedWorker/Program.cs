@@ -2,7 +2,7 @@
 // variables, or alone as a single process). Usage: DistributedWorker <scenario> [args]
 //   collectives             all_reduce / broadcast / barrier results printed as name=v,v,...
 //   train <batch> <steps> <out> <bucket-bytes>   data-parallel MLP + AdamW; rank 0 writes final weights (float32) to <out>
-//   die                     rank 1 exits with code 3 after one all_reduce; the others hang outside any collective
+//   die                     rank 1 exits with code 3 after one all_reduce; the others hang, ignoring SIGTERM
 //   peer-dies               rank 1 exits with code 3 after one all_reduce; the others enter a barrier
 using System.Globalization;
 using SharpTorch;
@@ -28,7 +28,13 @@ try
                 Console.Out.Flush();
                 Environment.Exit(3);
             }
-            if (args[0] == "die") Thread.Sleep(Timeout.Infinite);
+            if (args[0] == "die")
+            {
+                // a stuck worker: ignores SIGTERM, so only the launcher's SIGKILL after its grace period ends it
+                using var ignore = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                    System.Runtime.InteropServices.PosixSignal.SIGTERM, c => c.Cancel = true);
+                Thread.Sleep(Timeout.Infinite);
+            }
             group.Barrier();
             Console.WriteLine("barrier returned although rank 1 died");
             break;

@@ -112,7 +112,7 @@ public class DistributedGlooTests
     }
 
     [Fact]
-    public void PeerDies_SurvivorsCollectiveFailsNamingRankAndOperation()
+    public async Task PeerDies_SurvivorsCollectiveFailsNamingRankAndOperation()
     {
         // No launcher here (it would stop rank 0 itself): two processes started by hand with torchrun's
         // variables. Rank 0's barrier must fail by itself (Gloo sees the closed connection, or the 5 s
@@ -129,11 +129,12 @@ public class DistributedGlooTests
             psi.Environment["DIST_TIMEOUT_MS"] = "5000";
             return Process.Start(psi)!;
         }).ToList();
-        var outputs = ranks.Select(p => p.StandardOutput.ReadToEndAsync()).ToList();
-        foreach (var p in ranks) Assert.True(p.WaitForExit(30_000), "a rank did not exit within 30 s");
+        var outputs = await Task.WhenAll(ranks.Select(p => p.StandardOutput.ReadToEndAsync()));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        foreach (var p in ranks) await p.WaitForExitAsync(limit.Token);
         Assert.Equal(3, ranks[1].ExitCode);
-        Assert.True(ranks[0].ExitCode == 1, outputs[0].Result + ranks[0].StandardError.ReadToEnd());
-        Assert.StartsWith("error: c10d rank 0 barrier", outputs[0].Result.Trim());
+        Assert.True(ranks[0].ExitCode == 1, outputs[0] + await ranks[0].StandardError.ReadToEndAsync());
+        Assert.StartsWith("error: c10d rank 0 barrier", outputs[0].Trim());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         foreach (var p in ranks) p.Dispose();
     }
