@@ -4,13 +4,19 @@
 //   train <batch> <steps> <out> <bucket-bytes>   data-parallel MLP + AdamW; rank 0 writes final weights (float32) to <out>
 //   die                     rank 1 exits with code 3 after one all_reduce; the others hang, ignoring SIGTERM
 //   peer-dies               rank 1 exits with code 3 after one all_reduce; the others enter a barrier
+//   trainer <config> <train> <val> <out> <weights> [overrides]   the real Trainer, data-parallel;
+//                           every rank writes its final weights (float32) to <weights>.rank<N>
 using System.Globalization;
+using SharpAsr.Config;
+using SharpAsr.Training;
+using SharpAsr.Training.Distributed;
 using SharpTorch;
 using SharpTorch.Distributed;
 using SharpTorch.Optim;
 
 var env = DistributedEnvironment.Read();
 var timeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("DIST_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture));
+if (args[0] == "trainer") return RunTrainer(args, timeout);
 using var group = env is null ? null : ProcessGroup.FromEnvironment(env, "gloo", timeout);
 int rank = group?.Rank ?? 0, world = group?.WorldSize ?? 1;
 try
@@ -46,6 +52,29 @@ catch (TorchException e)
 {
     Console.WriteLine($"error: {e.Message}");
     return 1;
+}
+
+static int RunTrainer(string[] a, TimeSpan timeout)
+{
+    using var dist = DistributedContext.FromEnvironment("gloo", timeout);
+    var options = new TrainOptions
+    {
+        ConfigPath = a[1], TrainManifests = { a[2] }, ValManifests = { a[3] }, OutputDir = a[4],
+        Overrides = a.Skip(6).ToList(),
+    };
+    using (var trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist))
+    {
+        trainer.Run();
+        WriteWeights(trainer.Model.Parameters().ToList(), $"{a[5]}.rank{dist?.Rank ?? 0}");
+    }
+    return 0;
+}
+
+static void WriteWeights(IReadOnlyList<Tensor> tensors, string file)
+{
+    using var bytes = new MemoryStream();
+    foreach (var t in tensors) bytes.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.ToArray<float>().AsSpan()));
+    File.WriteAllBytes(file, bytes.ToArray());
 }
 
 static void Print(string name, Tensor t) =>
@@ -104,8 +133,6 @@ static void Train(ProcessGroup? g, int globalBatch, int steps, string outFile, l
         opt.Step();
     }
     if (rank != 0) return;
-    using var bytes = new MemoryStream();
-    foreach (var t in tensors) bytes.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.ToArray<float>().AsSpan()));
-    File.WriteAllBytes(outFile, bytes.ToArray());
+    WriteWeights(tensors, outFile);
     Console.WriteLine($"wrote {tensors.Sum(t => t.NumEl)} weights");
 }

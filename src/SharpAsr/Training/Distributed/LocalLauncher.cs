@@ -60,6 +60,7 @@ public static partial class LocalLauncher
             }
             var running = Enumerable.Range(0, o.NProc).ToHashSet();
             (int Rank, int Code)? failed = null;
+            var alsoFailed = new List<string>();
             DateTime? killAt = null;
             bool killed = false;
             while (running.Count > 0)
@@ -89,11 +90,18 @@ public static partial class LocalLauncher
                     foreach (var r in running) Signal(workers[r], Sigterm);
                     killAt = DateTime.UtcNow + o.GracePeriod;
                 }
-                else Say($"launcher: worker rank {rank} exited with code {code}");
+                else
+                {
+                    // often a consequence (a collective saw the first one's connection close); the order the
+                    // launcher observes exits in is not proof of cause, so the log names them all
+                    Say($"launcher: worker rank {rank} exited with code {code}");
+                    alsoFailed.Add($"rank {rank} ({code})");
+                }
             }
             if (failed is { } f)
             {
-                Say($"launcher: failed: worker rank {f.Rank} exited with code {f.Code} (the first to fail)");
+                var others = alsoFailed.Count > 0 ? $"; then {string.Join(", ", alsoFailed)}" : "";
+                Say($"launcher: failed: worker rank {f.Rank} exited with code {f.Code} (the first to fail{others})");
                 return f.Code;
             }
             Say($"launcher: all {o.NProc} workers finished");
