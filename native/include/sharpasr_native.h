@@ -156,6 +156,25 @@ SA_API const char* sa_spm_id_to_piece(sa_spm* m, int id);
  * command-line string so that paths with spaces survive. Returns 0, or -1 with the trainer's message. */
 SA_API int sa_spm_train(const char* const* keys, const char* const* values, int n);
 
+
+/* ---- c10d ------------------------------------------------------------------------------------ */
+/* A torch.distributed process group (native/src/distributed.cpp): rendezvous through a TCPStore that
+ * rank 0 serves at master_addr:master_port, then ProcessGroupGloo ("gloo": CPU tensors; GLOO_SOCKET_IFNAME
+ * picks the interface) or ProcessGroupNCCL ("nccl": only in a shim built against a CUDA libtorch).
+ * Every collective is synchronous and waits at most timeout_ms; failures name the rank and operation. */
+typedef struct sa_pg_s sa_pg;
+
+SA_API sa_pg* sa_pg_new(const char* backend, const char* master_addr, int master_port, int rank, int world_size,
+                        int64_t timeout_ms);
+SA_API void sa_pg_free(sa_pg* pg);
+SA_API int sa_pg_rank(sa_pg* pg);
+SA_API int sa_pg_world_size(sa_pg* pg);
+/* In-place all-reduce of each of n contiguous tensors; op 0 sum, 1 product, 2 min, 3 max. 0 or -1. */
+SA_API int sa_pg_all_reduce(sa_pg* pg, sa_tensor** tensors, int n, int op);
+/* In-place broadcast of each of n contiguous tensors from rank root. 0 or -1. */
+SA_API int sa_pg_broadcast(sa_pg* pg, sa_tensor** tensors, int n, int root);
+SA_API int sa_pg_barrier(sa_pg* pg);
+
 #ifdef __cplusplus
 }
 #endif

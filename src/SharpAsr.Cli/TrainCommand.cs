@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpAsr.Config;
 using SharpAsr.Training;
+using SharpAsr.Training.Distributed;
 
 namespace SharpAsr.Cli;
 
@@ -19,6 +20,11 @@ internal static class TrainCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
+        // data parallelism (README "Distributed training"): --nproc launches local workers; torchrun-style
+        // variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one of them
+        var nproc = new Option<int>("--nproc") { Description = "start N local worker processes (data-parallel, c10d)", DefaultValueFactory = _ => 1 };
+        var distBackend = new Option<string?>("--dist-backend") { Description = "gloo or nccl (default: nccl with CUDA, else gloo)" };
+        var distTimeout = new Option<double>("--dist-timeout") { Description = "seconds a rank waits for rendezvous or a collective before failing", DefaultValueFactory = _ => 300 };
         // caiman-style flags: each is shorthand for one config key
         var flagKeys = new (Option<string?> Option, string Key)[]
         {
@@ -35,7 +41,7 @@ internal static class TrainCommand
             (new Option<string?>("--seed"), "train.seed"),
         };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides, e.g. optim.lr=1e-3 train.max_duration=16.7", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { config, train, val, dataDir, output, resume }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { config, train, val, dataDir, output, resume, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
         foreach (var (o, key) in flagKeys)
         {
             o.Description = $"sets {key}";
@@ -44,6 +50,11 @@ internal static class TrainCommand
         cmd.Arguments.Add(rest);
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
+            if (parse.GetValue(nproc) > 1)
+            {
+                var (program, arguments) = LocalLauncher.SelfCommand(LocalLauncher.WithoutOption(Environment.GetCommandLineArgs()[1..], "--nproc"));
+                return LocalLauncher.Run(new LaunchOptions { Program = program, Arguments = arguments, NProc = parse.GetValue(nproc) });
+            }
             var known = cmd.Options.Select(o => o.Name);
             var overrides = flagKeys.Where(f => parse.GetValue(f.Option) is not null)
                 .Select(f => $"{f.Key}={parse.GetValue(f.Option)}").ToList();
@@ -59,7 +70,8 @@ internal static class TrainCommand
                 Resume = parse.GetValue(resume),
             };
             var cfg = AsrConfig.Load(options.ConfigPath, options.Overrides);
-            using var trainer = new Trainer(cfg, options);
+            using var dist = DistributedContext.FromEnvironment(parse.GetValue(distBackend), TimeSpan.FromSeconds(parse.GetValue(distTimeout)));
+            using var trainer = new Trainer(cfg, options, dist);
             using var cancel = new CancellationTokenSource();
             // Ctrl-C / SIGTERM: finish the current step, save 'last', exit cleanly
             using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });

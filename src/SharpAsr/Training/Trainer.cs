@@ -8,6 +8,7 @@ using SharpAsr.Losses;
 using SharpAsr.Metrics;
 using SharpAsr.Models;
 using SharpAsr.Text;
+using SharpAsr.Training.Distributed;
 using SharpTorch;
 using SharpTorch.Optim;
 
@@ -27,6 +28,9 @@ public sealed class Trainer : IDisposable
     readonly TrainOptions _o;
     readonly TrainingLog _log;
     readonly CheckpointStore _checkpoints;
+    // data-parallel run (null: one process): see Training/Distributed
+    readonly DistributedContext? _dist;
+    bool IsMain => _dist?.IsMain ?? true;
 
     public ITokenizer Tokenizer { get; }
     public TextNormalizer Normalizer { get; }
@@ -43,18 +47,23 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean training loss at each logged step (for the demo's learning curve).</summary>
     public List<(long Step, double Loss)> LossHistory { get; } = new();
 
-    public Trainer(AsrConfig cfg, TrainOptions o)
+    public Trainer(AsrConfig cfg, TrainOptions o, DistributedContext? dist = null)
     {
         _cfg = cfg;
         _o = o;
+        _dist = dist;
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
-        Directory.CreateDirectory(o.OutputDir);
-        _log = new TrainingLog(o.OutputDir, o.Log);
-        File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+        if (IsMain)
+        {
+            Directory.CreateDirectory(o.OutputDir);
+            _log = new TrainingLog(o.OutputDir, o.Log);
+            File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+        }
+        else _log = new TrainingLog(null, line => { if (line.StartsWith("warning")) o.Log(line); });  // rank ≠ 0: no files, only warnings
 
         Normalizer = new TextNormalizer(cfg.Text);
         Tokenizer = BuildTokenizer(cfg, o, Normalizer);
@@ -101,6 +110,11 @@ public sealed class Trainer : IDisposable
         };
         State.Seed = cfg.Train.Seed;
         if (o.Resume) ResumeFromLatest();
+        if (dist != null)
+        {
+            dist.BroadcastParameters(Model.Parameters().ToList());
+            _log.Write($"data-parallel: {dist.WorldSize} ranks ({dist.Group.Backend}), batch {cfg.Train.BatchSize} per rank × {dist.WorldSize} ranks × accumulation {Math.Max(1, cfg.Train.GradAccumulation)}");
+        }
     }
 
     void ReportData(string name, DatasetSummary s)
@@ -138,7 +152,13 @@ public sealed class Trainer : IDisposable
     {
         var t = _cfg.Train;
         int accumulation = Math.Max(1, t.GradAccumulation);
-        var sampler = new BucketBatchSampler(_train.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets);
+        // data-parallel: a signal reaches the ranks at different moments; they stop together at a step
+        // boundary once any has seen it (checked below), or the others would wait in a collective
+        var signalled = cancel;
+        using var agreedStop = _dist != null ? new CancellationTokenSource() : null;
+        if (agreedStop != null) cancel = agreedStop.Token;
+        var sampler = new BucketBatchSampler(_train.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets,
+            rank: _dist?.Rank ?? 0, worldSize: _dist?.WorldSize ?? 1);
         var loader = new BatchLoader(_train, Featurizer, training: true, t.NumWorkers, t.Prefetch, t.Seed);
         var clock = Stopwatch.StartNew();
         long startStep = State.Step;
@@ -157,7 +177,9 @@ public sealed class Trainer : IDisposable
                 {
                     double loss = ForwardBackward(batch, accumulation);
                     State.Position = batch.Position + 1;
-                    if (!double.IsFinite(loss))
+                    bool bad = !double.IsFinite(loss);
+                    if (_dist != null) bad = _dist.AnyRank(bad);  // a NaN on any rank skips the step on all
+                    if (bad)
                     {
                         State.SkippedSteps++;
                         badInARow++;
@@ -176,22 +198,26 @@ public sealed class Trainer : IDisposable
                     micro = 0;
                 }
 
+                if (_dist != null) _dist.AverageGradients(Model.Parameters().ToList());  // before clipping: the global batch's gradient
                 double lr = LrSchedule.At(_cfg.Schedule, _cfg.Optim.Lr, State.Step, t.Steps);
                 Optimizer.Lr = lr;
                 double gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(Model.Parameters(), _cfg.Optim.ClipNorm) : double.NaN;
                 Optimizer.Step();
                 Optimizer.ZeroGrad();
                 State.Step++;
+                if (agreedStop != null && _dist!.AnyRank(signalled.IsCancellationRequested)) agreedStop.Cancel();
 
                 if (State.Step % t.LogEvery == 0 || State.Step == t.Steps)
                 {
+                    double jobAudioSeconds = audioSeconds;
+                    if (_dist != null) (lossSum, lossCount, jobAudioSeconds) = SumOverRanks(lossSum, lossCount, audioSeconds);
                     double elapsed = clock.Elapsed.TotalSeconds;
                     double perStep = elapsed / Math.Max(1, State.Step - startStep);
                     var eta = TimeSpan.FromSeconds(perStep * (t.Steps - State.Step));
                     double meanLoss = lossSum / Math.Max(1, lossCount);
-                    _log.Write($"step {State.Step}/{t.Steps}  loss {meanLoss:F4}  lr {lr:E2}  grad-norm {gradNorm:F3}  {audioSeconds / elapsed:F1} audio-s/s  ETA {eta:hh\\:mm\\:ss}");
+                    _log.Write($"step {State.Step}/{t.Steps}  loss {meanLoss:F4}  lr {lr:E2}  grad-norm {gradNorm:F3}  {jobAudioSeconds / elapsed:F1} audio-s/s  ETA {eta:hh\\:mm\\:ss}");
                     LossHistory.Add((State.Step, meanLoss));
-                    _log.Scalars(State.Step, ("train/loss", meanLoss), ("train/lr", lr), ("train/grad_norm", gradNorm), ("train/audio_seconds_per_second", audioSeconds / elapsed));
+                    _log.Scalars(State.Step, ("train/loss", meanLoss), ("train/lr", lr), ("train/grad_norm", gradNorm), ("train/audio_seconds_per_second", jobAudioSeconds / elapsed));
                     lossSum = 0;
                     lossCount = 0;
                 }
@@ -205,6 +231,13 @@ public sealed class Trainer : IDisposable
         }
         Save("last");
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
+    }
+
+    // every rank reaches the log line at the same step; the line reports the whole job
+    (double, int, double) SumOverRanks(double lossSum, int lossCount, double audioSeconds)
+    {
+        var s = _dist!.Sum(lossSum, lossCount, audioSeconds);
+        return (s[0], (int)s[1], s[2]);
     }
 
     /// <summary>Forward, loss and backward of one micro-batch (loss scaled for accumulation); returns the loss value.</summary>
@@ -303,6 +336,7 @@ public sealed class Trainer : IDisposable
 
     void Save(string name)
     {
+        if (!IsMain) return;  // rank 0 writes; the others hold the same weights
         _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer);
         _log.Write($"saved checkpoint {Path.Combine(_checkpoints.Root, name)}");
     }

@@ -7,14 +7,16 @@ namespace SharpAsr.Training;
 public sealed class TrainingLog : IDisposable
 {
     readonly Action<string> _console;
-    readonly StreamWriter _file;
-    readonly TensorBoardWriter _tensorboard;
+    readonly StreamWriter? _file;
+    readonly TensorBoardWriter? _tensorboard;
     public string Stamp { get; }
 
-    public TrainingLog(string outputDir, Action<string> console)
+    /// <param name="outputDir">null: the console only (the ranks other than 0 of a data-parallel run)</param>
+    public TrainingLog(string? outputDir, Action<string> console)
     {
         _console = console;
         Stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+        if (outputDir is null) return;
         _file = new StreamWriter(Path.Combine(outputDir, $"training_log_{Stamp}.txt"), append: true) { AutoFlush = true };
         _tensorboard = new TensorBoardWriter(Path.Combine(outputDir, "tensorboard"));
     }
@@ -22,11 +24,12 @@ public sealed class TrainingLog : IDisposable
     public void Write(string line)
     {
         _console(line);
-        _file.WriteLine($"{DateTime.UtcNow:O} {line}");
+        _file?.WriteLine($"{DateTime.UtcNow:O} {line}");
     }
 
     public void Scalars(long step, params (string Tag, double Value)[] values)
     {
+        if (_tensorboard is null) return;
         foreach (var (tag, v) in values)
             if (double.IsFinite(v)) _tensorboard.Scalar(tag, v, step);
         _tensorboard.Flush();
@@ -34,7 +37,7 @@ public sealed class TrainingLog : IDisposable
 
     public void Dispose()
     {
-        _file.Dispose();
-        _tensorboard.Dispose();
+        _file?.Dispose();
+        _tensorboard?.Dispose();
     }
 }
