@@ -34,6 +34,9 @@ SA_API int sa_cuda_device_count(void);
 SA_API int sa_set_num_threads(int n);
 SA_API int sa_get_num_threads(void);
 SA_API int sa_manual_seed(uint64_t seed);
+/* State of the default CPU generator (dropout) as bytes; get returns the needed size. */
+SA_API int64_t sa_get_rng_state(void* buf, int64_t cap);
+SA_API int sa_set_rng_state(const void* buf, int64_t n);
 SA_API int sa_set_grad_enabled(int enabled);
 SA_API int sa_is_grad_enabled(void);
 /* Operators known to the dispatcher, one "name.overload" per line into buf; returns the needed size. */

@@ -56,6 +56,29 @@ int sa_manual_seed(uint64_t seed) {
   SA_CATCH(-1)
 }
 
+/* The default CPU generator (dropout, randn, ...) as bytes, so a resumed run continues its random stream. */
+int64_t sa_get_rng_state(void* buf, int64_t cap) {
+  SA_TRY
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  auto state = gen.get_state();  // a uint8 CPU tensor
+  int64_t n = state.numel();
+  if (buf && cap >= n) std::memcpy(buf, state.data_ptr(), (size_t)n);
+  return n;
+  SA_CATCH(-1)
+}
+
+int sa_set_rng_state(const void* buf, int64_t n) {
+  SA_TRY
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  at::Tensor state = at::empty({n}, at::TensorOptions().dtype(at::kByte));
+  std::memcpy(state.data_ptr(), buf, (size_t)n);
+  gen.set_state(state);
+  return 0;
+  SA_CATCH(-1)
+}
+
 int sa_set_grad_enabled(int enabled) {
   SA_TRY
   at::GradMode::set_enabled(enabled != 0);

@@ -61,6 +61,8 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] public static partial int sa_set_num_threads(int n);
     [LibraryImport(Lib)] public static partial int sa_get_num_threads();
     [LibraryImport(Lib)] public static partial int sa_manual_seed(ulong seed);
+    [LibraryImport(Lib)] public static partial long sa_get_rng_state(void* buf, long cap);
+    [LibraryImport(Lib)] public static partial int sa_set_rng_state(void* buf, long n);
     [LibraryImport(Lib)] public static partial int sa_set_grad_enabled(int enabled);
     [LibraryImport(Lib)] public static partial int sa_is_grad_enabled();
     [LibraryImport(Lib)] public static partial long sa_list_ops(byte* buf, long cap);

@@ -28,6 +28,22 @@ public static unsafe class Torch
 
     public static void ManualSeed(ulong seed) => Native.Check(Native.sa_manual_seed(seed));
 
+    /// <summary>State of the default CPU generator (dropout, Randn …), for exact resume (torch.get_rng_state()).</summary>
+    public static byte[] GetRngState()
+    {
+        long n = Native.sa_get_rng_state(null, 0);
+        if (n < 0) throw new TorchException(Native.LastError());
+        var buf = new byte[n];
+        fixed (byte* p = buf) if (Native.sa_get_rng_state(p, n) < 0) throw new TorchException(Native.LastError());
+        return buf;
+    }
+
+    /// <summary>Restores a state from <see cref="GetRngState"/> (torch.set_rng_state()).</summary>
+    public static void SetRngState(byte[] state)
+    {
+        fixed (byte* p = state) Native.Check(Native.sa_set_rng_state(p, state.Length));
+    }
+
     /// <summary>Names of every operator registered with the dispatcher ("aten::add.Tensor" …).</summary>
     public static string[] ListOperators()
     {

@@ -84,7 +84,7 @@ public sealed class BatchLoader
             for (int u = 0; u < items[b].Tokens.Length; u++) targets[b * maxTokens + u] = items[b].Tokens[u];
 
         using var scope = Torch.NewScope();
-        using var generator = new Generator((ulong)HashCode.Combine(_seed, epoch, position) & 0x7fffffff);
+        using var generator = new Generator((ulong)SeedMix.Combine(_seed, epoch, position));
         var samples = Torch.FromArray<float>(flat, new long[] { items.Length, maxSamples }, DType.Float32);
         var sampleLengths = Torch.Tensor(audio.Select(a => (long)a.Length).ToArray());
         var (features, frames) = _featurizer.Forward(samples, sampleLengths, _training, generator);

@@ -31,7 +31,7 @@ public sealed class BucketBatchSampler
     /// <summary>The batches (lists of utterance indices) of one epoch for this rank.</summary>
     public List<int[]> Epoch(int epoch)
     {
-        var rng = new Random(HashCode.Combine(_seed, epoch, 0x5A17));
+        var rng = new Random(SeedMix.Combine(_seed, epoch, 0x5A17));
         var order = Enumerable.Range(0, _durations.Length).OrderBy(i => _durations[i]).ThenBy(i => i).ToArray();
         int perBucket = (order.Length + _numBuckets - 1) / _numBuckets;
         var batches = new List<int[]>();

@@ -28,6 +28,13 @@ public sealed class TrainingState
 public sealed class CheckpointStore
 {
     public string Root { get; }
+
+    // BestWer is +∞ until the first validation: written as "Infinity" instead of failing the save
+    static readonly JsonSerializerOptions StateJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
     public CheckpointStore(string outputDir) => Root = Path.Combine(outputDir, "checkpoints");
 
     public string PathOf(string name) => Path.Combine(Root, name);
@@ -51,7 +58,7 @@ public sealed class CheckpointStore
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), configYaml);
             writeTokenizer(tmp);
             // state.json last: its presence marks a complete checkpoint
-            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, StateJson));
             foreach (var f in Directory.EnumerateFiles(tmp)) FsyncFile(f);
             var target = PathOf(name);
             var old = target + ".old";
@@ -84,7 +91,7 @@ public sealed class CheckpointStore
         var path = Path.Combine(dir, "state.json");
         try
         {
-            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty");
+            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), StateJson) ?? throw new InvalidDataException($"{path}: empty");
         }
         catch (JsonException e)
         {

@@ -144,6 +144,8 @@ public sealed class Trainer : IDisposable
         Model.LoadStateDict(weights, strict: true);
         Optimizer.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "optimizer.safetensors")));
         State = CheckpointStore.ReadState(dir);
+        // dropout continues the random stream of the interrupted run (a checkpoint without it: a fresh stream)
+        if (State.TorchRngState is { Length: > 0 } rng) Torch.SetRngState(Convert.FromBase64String(rng));
         _log.Write($"resumed from {dir}: step {State.Step}, epoch {State.Epoch}, batch {State.Position}");
     }
 
@@ -164,19 +166,22 @@ public sealed class Trainer : IDisposable
         long startStep = State.Step;
         double audioSeconds = 0, lossSum = 0;
         int lossCount = 0, badInARow = 0, micro = 0;
+        // State.Position (saved in checkpoints) only moves at step boundaries: a stop in the middle of an
+        // accumulated step resumes at that step's first micro-batch, whose gradients were not kept
+        int epochOfNext = State.Epoch, positionOfNext = State.Position;
         Model.Train();
         Optimizer.ZeroGrad();
         _log.Write($"training to step {t.Steps}: batch {t.BatchSize} × accumulation {accumulation}, {_train.Count} utterances");
 
         while (State.Step < t.Steps && !cancel.IsCancellationRequested)
         {
-            var batches = sampler.Epoch(State.Epoch);
-            foreach (var batch in loader.Load(batches, State.Epoch, State.Position, cancel))
+            var batches = sampler.Epoch(epochOfNext);
+            foreach (var batch in loader.Load(batches, epochOfNext, positionOfNext, cancel))
             {
                 using (batch)
                 {
                     double loss = ForwardBackward(batch, accumulation);
-                    State.Position = batch.Position + 1;
+                    positionOfNext = batch.Position + 1;
                     bool bad = !double.IsFinite(loss);
                     if (_dist != null) bad = _dist.AnyRank(bad);  // a NaN on any rank skips the step on all
                     if (bad)
@@ -185,7 +190,7 @@ public sealed class Trainer : IDisposable
                         badInARow++;
                         Optimizer.ZeroGrad();
                         micro = 0;
-                        _log.Write($"warning: non-finite loss at step {State.Step} (batch {batch.Position} of epoch {State.Epoch}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…); step skipped ({badInARow} in a row)");
+                        _log.Write($"warning: non-finite loss at step {State.Step} (batch {batch.Position} of epoch {epochOfNext}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…); step skipped ({badInARow} in a row)");
                         if (badInARow >= t.MaxBadSteps)
                             throw new InvalidOperationException($"{badInARow} non-finite losses in a row: stopping (lower the learning rate or check the data)");
                         continue;
@@ -205,6 +210,7 @@ public sealed class Trainer : IDisposable
                 Optimizer.Step();
                 Optimizer.ZeroGrad();
                 State.Step++;
+                (State.Epoch, State.Position) = (epochOfNext, positionOfNext);
                 if (agreedStop != null && _dist!.AnyRank(signalled.IsCancellationRequested)) agreedStop.Cancel();
 
                 if (State.Step % t.LogEvery == 0 || State.Step == t.Steps)
@@ -226,8 +232,10 @@ public sealed class Trainer : IDisposable
                 if (State.Step >= t.Steps || cancel.IsCancellationRequested) break;
             }
             if (State.Step >= t.Steps || cancel.IsCancellationRequested) break;
-            State.Epoch++;
-            State.Position = 0;
+            // the next epoch; a step whose micro-batches straddle the boundary records it when it completes
+            epochOfNext++;
+            positionOfNext = 0;
+            if (micro == 0) (State.Epoch, State.Position) = (epochOfNext, 0);
         }
         Save("last");
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
@@ -337,6 +345,7 @@ public sealed class Trainer : IDisposable
     void Save(string name)
     {
         if (!IsMain) return;  // rank 0 writes; the others hold the same weights
+        State.TorchRngState = Convert.ToBase64String(Torch.GetRngState());
         _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer);
         _log.Write($"saved checkpoint {Path.Combine(_checkpoints.Root, name)}");
     }
