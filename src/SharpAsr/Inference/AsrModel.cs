@@ -42,12 +42,17 @@ public sealed class AsrModel : IDisposable
         Model.Eval();
     }
 
-    /// <summary>Loads a <c>.sasr</c> file or a checkpoint folder (EMA weights when it has them).</summary>
-    public static AsrModel Load(string path, Device? device = null) => FromPackage(ModelPackage.Read(path), device);
+    /// <summary>
+    /// Loads a <c>.sasr</c> file or a checkpoint folder (EMA weights when it has them). <paramref name="overrides"/> are
+    /// dotted config overrides applied to the stored config, e.g. <c>preprocessor.normalize=fixed</c> with
+    /// <c>preprocessor.fixed_mean=[…]</c> and <c>preprocessor.fixed_std=[…]</c> for streaming.
+    /// </summary>
+    public static AsrModel Load(string path, Device? device = null, IEnumerable<string>? overrides = null) =>
+        FromPackage(ModelPackage.Read(path), device, overrides);
 
-    static AsrModel FromPackage(ModelPackage package, Device? device)
+    static AsrModel FromPackage(ModelPackage package, Device? device, IEnumerable<string>? overrides = null)
     {
-        var config = ConfigLoader.LoadFromString<AsrConfig>(package.ConfigYaml, source: $"{package.Source}:{ModelPackage.ConfigFile}");
+        var config = ConfigLoader.LoadFromString<AsrConfig>(package.ConfigYaml, overrides, source: $"{package.Source}:{ModelPackage.ConfigFile}");
         var tokenizer = package.LoadTokenizer();
         var model = new Transducer(config.Preprocessor.OutputFeatures, tokenizer.VocabSize, config.Model);
         using (var scope = Torch.NewScope())
