@@ -13,6 +13,10 @@ public static class CliApp
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ManifestCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(TranscribeCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ExportCommand.CreateAverage());
         return root;
     }
 }

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using SharpAsr.Inference;
+
+namespace SharpAsr.Cli;
+
+/// <summary>The decoding options shared by evaluate and transcribe.</summary>
+internal sealed class DecodingFlags
+{
+    public readonly Option<string> Model = new("--model") { Description = "a .sasr model file or a checkpoint folder", Required = true };
+    readonly Option<int> _beam = new("--beam") { Description = "beam size (1 = greedy)", DefaultValueFactory = _ => 1 };
+    readonly Option<string> _strategy = new("--strategy") { Description = "beam strategy: modified_beam (icefall, fast) or beam (Graves/NeMo)", DefaultValueFactory = _ => "modified_beam" };
+    readonly Option<int> _maxSymbols = new("--max-symbols") { Description = "most symbols per encoder frame (greedy, beam)", DefaultValueFactory = _ => 5 };
+    readonly Option<bool> _lengthNorm = new("--length-norm") { Description = "rank beam hypotheses by score per token" };
+    readonly Option<int> _batch = new("--batch-size") { Description = "utterances per batch (inputs are sorted by length)", DefaultValueFactory = _ => 8 };
+
+    public void AddTo(Command cmd)
+    {
+        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch }) cmd.Options.Add(o);
+    }
+
+    public TranscribeOptions Options(ParseResult p, bool timestamps = false)
+    {
+        var o = new TranscribeOptions
+        {
+            BeamSize = p.GetValue(_beam), Strategy = p.GetValue(_strategy)!, MaxSymbolsPerFrame = p.GetValue(_maxSymbols),
+            LengthNormalization = p.GetValue(_lengthNorm), BatchSize = p.GetValue(_batch), Timestamps = timestamps,
+        };
+        if (o.BeamSize < 1) throw new ArgumentException($"--beam must be at least 1 (got {o.BeamSize})");
+        o.ToDecoding().Validate();
+        if (o.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1 (got {o.BatchSize})");
+        return o;
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Globalization;
+using SharpAsr.Inference;
+
+namespace SharpAsr.Cli;
+
+/// <summary><c>sharpasr evaluate --model M --manifest m.json [--beam 4] [--out preds.jsonl]</c>: WER/CER, RTF, worst utterances.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("evaluate", "decode a manifest and report WER/CER, real-time factor and the worst utterances");
+        var flags = new DecodingFlags();
+        var manifests = new Option<string[]>("--manifest") { Description = "NeMo manifest(s) to evaluate, each reported separately", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string?>("--out") { Description = "JSON-lines predictions (manifest fields + pred_text); with several manifests, one file each (suffix .<name>)" };
+        var worst = new Option<int>("--worst") { Description = "worst utterances to show aligned", DefaultValueFactory = _ => 10 };
+        flags.AddTo(cmd);
+        foreach (var o in new Option[] { manifests, output, worst }) cmd.Options.Add(o);
+        cmd.SetAction(p => CliErrors.Run(() =>
+        {
+            var options = flags.Options(p);
+            using var model = AsrModel.Load(p.GetValue(flags.Model)!);
+            var list = p.GetValue(manifests)!;
+            var inv = CultureInfo.InvariantCulture;
+            foreach (var manifest in list)
+            {
+                var outPath = p.GetValue(output) is { } o && list.Length > 1 ? $"{o}.{Path.GetFileNameWithoutExtension(manifest)}" : p.GetValue(output);
+                var r = Evaluator.Evaluate(model, manifest, options, outPath);
+                Console.WriteLine($"== {manifest}");
+                foreach (var problem in r.Problems.Take(10)) Console.WriteLine($"skipped {problem}");
+                Console.WriteLine(string.Format(inv, "decoding: {0}, {1} utterances, {2:F1} s of audio in {3:F1} s: RTF {4:F4}",
+                    options.BeamSize > 1 ? $"{options.Strategy} beam {options.BeamSize}" : "greedy", r.Utterances, r.AudioSeconds, r.DecodeSeconds, r.Rtf));
+                Console.WriteLine(r.Errors.Report(p.GetValue(worst)));
+                if (outPath != null) Console.WriteLine($"predictions: {outPath}");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,45 @@
+using SharpAsr.Decoding;
+
+namespace SharpAsr.Inference;
+
+/// <summary>How <see cref="AsrModel"/> transcribes: search, beam, batching, timestamps.</summary>
+public sealed class TranscribeOptions
+{
+    /// <summary>1 = greedy; more = beam search of that width (see <see cref="Strategy"/>).</summary>
+    public int BeamSize { get; set; } = 1;
+    /// <summary>Beam strategy when BeamSize &gt; 1: modified_beam (icefall, fast) or beam (Graves/NeMo).</summary>
+    public string Strategy { get; set; } = "modified_beam";
+    public int MaxSymbolsPerFrame { get; set; } = 5;
+    public bool LengthNormalization { get; set; }
+    /// <summary>Fill <see cref="Transcription.Tokens"/> with each token's start time.</summary>
+    public bool Timestamps { get; set; }
+    /// <summary>Utterances per batch (files are sorted by length first, so batches hold similar lengths).</summary>
+    public int BatchSize { get; set; } = 8;
+    /// <summary>Keep this many alternatives in <see cref="Transcription.NBest"/> (beam search only; 0 = none).</summary>
+    public int NBest { get; set; }
+
+    public DecodingOptions ToDecoding() => new()
+    {
+        Strategy = BeamSize > 1 ? Strategy : "greedy",
+        BeamSize = Math.Max(1, BeamSize),
+        MaxSymbolsPerFrame = MaxSymbolsPerFrame,
+        LengthNormalization = LengthNormalization,
+    };
+}
+
+/// <summary>One token of a transcript and when it was emitted (encoder frame × frame duration, in seconds).</summary>
+public sealed record TokenTiming(int Id, string Piece, int Frame, double Start);
+
+/// <summary>
+/// A transcript: text, its log-probability score, token timings when asked for, and the other beam hypotheses
+/// (text and score) when asked for.
+/// </summary>
+public sealed record Transcription(string Text, double Score, IReadOnlyList<TokenTiming>? Tokens = null,
+    IReadOnlyList<(string Text, double Score)>? NBest = null)
+{
+    /// <summary>Audio duration in seconds.</summary>
+    public double Duration { get; init; }
+}
+
+/// <summary>An audio input: a file, optionally a segment of it (NeMo manifest offset/duration).</summary>
+public sealed record AudioInput(string Path, double Offset = 0, double? Duration = null);
