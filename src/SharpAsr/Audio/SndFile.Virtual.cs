@@ -9,11 +9,11 @@ internal static partial class SndFile
     [StructLayout(LayoutKind.Sequential)]
     public unsafe struct VirtualIo
     {
-        public delegate* unmanaged<IntPtr, long> GetLength;
-        public delegate* unmanaged<long, int, IntPtr, long> Seek;
-        public delegate* unmanaged<IntPtr, long, IntPtr, long> Read;
-        public delegate* unmanaged<IntPtr, long, IntPtr, long> Write;
-        public delegate* unmanaged<IntPtr, long> Tell;
+        public delegate* unmanaged[Cdecl]<IntPtr, long> GetLength;
+        public delegate* unmanaged[Cdecl]<long, int, IntPtr, long> Seek;
+        public delegate* unmanaged[Cdecl]<IntPtr, long, IntPtr, long> Read;
+        public delegate* unmanaged[Cdecl]<IntPtr, long, IntPtr, long> Write;
+        public delegate* unmanaged[Cdecl]<IntPtr, long> Tell;
     }
 
     [LibraryImport(Lib, EntryPoint = "sf_open_virtual")]
