@@ -27,7 +27,8 @@ public sealed record TarredSample(Utterance Utterance, byte[] Audio, string Tar,
 /// </summary>
 public sealed class TarredDataset
 {
-    readonly Dictionary<string, List<Utterance>> _byMember;
+    /// <summary>(shard_id, member name) → its utterances; entries without shard_id are under -1 and match in any shard.</summary>
+    readonly Dictionary<(int Shard, string Name), List<Utterance>> _byMember;
     readonly TarredDatasetOptions _options;
 
     public IReadOnlyList<string> AllShards { get; }
@@ -48,16 +49,20 @@ public sealed class TarredDataset
             throw new TarredDataException($"{missing.Count} of {AllShards.Count} tar shards not found (from '{options.TarPaths}'), e.g. {missing[0]}");
         Shards = ShardSplit.ForRank(AllShards, options.Strategy, options.Rank, options.WorldSize, out int leftOut);
         ShardsLeftOut = leftOut;
-        _byMember = new Dictionary<string, List<Utterance>>();
+        _byMember = new Dictionary<(int, string), List<Utterance>>();
         foreach (var u in utterances)
         {
-            if (!_byMember.TryGetValue(u.Entry.RawAudioPath, out var list)) _byMember[u.Entry.RawAudioPath] = list = new List<Utterance>();
+            var key = (EntryShard(u), u.Entry.RawAudioPath);
+            if (!_byMember.TryGetValue(key, out var list)) _byMember[key] = list = new List<Utterance>();
             list.Add(u);
         }
         // shard_id (written by the converter) tells which utterances this rank will see; without it, all of them
         var mine = new HashSet<int>(Shards.Select(ShardId));
-        Count = utterances.Count(u => !u.Entry.Extra.TryGetValue("shard_id", out var id) || !id.TryGetInt32(out int k) || mine.Contains(k));
+        Count = utterances.Count(u => EntryShard(u) is var k && (k < 0 || mine.Contains(k)));
     }
+
+    static int EntryShard(Utterance u) =>
+        u.Entry.Extra.TryGetValue("shard_id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.Number && id.TryGetInt32(out int k) ? k : -1;
 
     /// <summary>N of <c>audio_N.tar</c> (the converter's <c>shard_id</c>), or -1.</summary>
     static int ShardId(string tarPath)
@@ -89,8 +94,13 @@ public sealed class TarredDataset
         var order = Shards.ToArray();
         new Random(HashCode.Combine(_options.Seed, epoch, _options.Rank, 0x54A2)).Shuffle(order);
         foreach (var shard in order)
+        {
+            // a file can sit in several shards (segments of it in each): take only the entries written for this one
+            int id = ShardId(shard);
             foreach (var member in TarShardReader.Read(shard))
-                if (_byMember.TryGetValue(member.Name, out var utterances))
-                    foreach (var u in utterances) yield return new TarredSample(u, member.Data, member.Tar, member.Name);
+                foreach (var key in id >= 0 ? new[] { (id, member.Name), (-1, member.Name) } : new[] { (-1, member.Name) })
+                    if (_byMember.TryGetValue(key, out var utterances))
+                        foreach (var u in utterances) yield return new TarredSample(u, member.Data, member.Tar, member.Name);
+        }
     }
 }
