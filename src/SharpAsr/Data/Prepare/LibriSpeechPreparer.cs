@@ -66,6 +66,7 @@ public static class LibriSpeechPreparer
         });
         var entries = measured.SelectMany(m => m.E).ToList();
         problems.AddRange(measured.SelectMany(m => m.P));
+        problems.Sort((a, b) => (string.CompareOrdinal(a.Source, b.Source), a.Line.CompareTo(b.Line)) switch { (0, var l) => l, (var s, _) => s });
         return Preparation.Finish(outManifest, entries, problems);
     }
 
