@@ -5,13 +5,57 @@ using SharpAsr.Text;
 
 namespace SharpAsr.Cli;
 
-/// <summary><c>sharpasr manifest check FILE… [--config X.yaml] [--data-dir D]</c>: every bad line as file:line: reason, then a summary.</summary>
+/// <summary><c>sharpasr manifest check|tar|librispeech|from-dir</c>: validate, shard and prepare NeMo manifests.</summary>
 internal static class ManifestCommand
 {
     public static Command Create()
     {
         var cmd = new Command("manifest", "NeMo JSON-lines manifests");
         cmd.Subcommands.Add(CreateCheck());
+        cmd.Subcommands.Add(CreateTar());
+        cmd.Subcommands.Add(CreateLibriSpeech());
+        cmd.Subcommands.Add(CreateFromDir());
+        return cmd;
+    }
+
+    static Command CreateTar()
+    {
+        var cmd = new Command("tar", "convert a manifest into NeMo tarred shards (audio_N.tar + tarred_audio_manifest.json)");
+        var manifest = new Argument<string>("manifest");
+        var output = new Option<string>("--out") { Description = "output folder", Required = true };
+        var shards = new Option<int>("--shards") { Description = "number of shards", DefaultValueFactory = _ => 8 };
+        var dataDir = new Option<string?>("--data-dir") { Description = "relative audio paths resolve here" };
+        var shuffle = new Option<bool>("--shuffle") { Description = "shuffle entries before sharding" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        cmd.Arguments.Add(manifest);
+        foreach (var o in new Option[] { output, shards, dataDir, shuffle, seed }) cmd.Options.Add(o);
+        cmd.SetAction(parse => CliErrors.Run(() => ManifestCommands.Tar(parse.GetValue(manifest)!, parse.GetValue(output)!, parse.GetValue(shards),
+            parse.GetValue(dataDir), parse.GetValue(shuffle), parse.GetValue(seed), parse.InvocationConfiguration.Output), parse.InvocationConfiguration.Error));
+        return cmd;
+    }
+
+    static Command CreateLibriSpeech()
+    {
+        var cmd = new Command("librispeech", "one NeMo manifest per LibriSpeech subset (SPEAKER/CHAPTER/*.trans.txt + .flac)");
+        var root = new Option<string>("--root") { Description = "the LibriSpeech folder", Required = true };
+        var output = new Option<string>("--out") { Description = "output folder for the manifests", Required = true };
+        cmd.Options.Add(root);
+        cmd.Options.Add(output);
+        cmd.SetAction(parse => CliErrors.Run(() => ManifestCommands.LibriSpeech(parse.GetValue(root)!, parse.GetValue(output)!, parse.InvocationConfiguration.Output),
+            parse.InvocationConfiguration.Error));
+        return cmd;
+    }
+
+    static Command CreateFromDir()
+    {
+        var cmd = new Command("from-dir", "a manifest from a folder of audio plus a transcript TSV (file<TAB>text) or a folder of same-stem .txt files");
+        var audio = new Option<string>("--audio") { Description = "audio folder", Required = true };
+        var tsv = new Option<string?>("--tsv") { Description = "transcripts as file<TAB>text lines" };
+        var textDir = new Option<string?>("--text-dir") { Description = "folder of same-stem .txt transcripts (caiman's layout)" };
+        var output = new Option<string>("--out") { Description = "manifest to write", Required = true };
+        foreach (var o in new Option[] { audio, tsv, textDir, output }) cmd.Options.Add(o);
+        cmd.SetAction(parse => CliErrors.Run(() => ManifestCommands.FromDir(parse.GetValue(audio)!, parse.GetValue(tsv), parse.GetValue(textDir), parse.GetValue(output)!,
+            parse.InvocationConfiguration.Output), parse.InvocationConfiguration.Error));
         return cmd;
     }
 

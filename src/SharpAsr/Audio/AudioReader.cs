@@ -26,6 +26,15 @@ public static class AudioReader
     public static float[] Read(string path, int targetRate, double offset = 0, double? duration = null, int channel = AverageChannels)
     {
         using var file = OpenChecked(path, out var info);
+        return Decode(file.Handle, info, path, targetRate, offset, duration, channel);
+    }
+
+    /// <summary>
+    /// The segment/mono/resample part of <see cref="Read"/> on an already opened and checked handle; shared with
+    /// <see cref="AudioMemoryReader"/> so a file and the same bytes in memory decode identically.
+    /// </summary>
+    internal static float[] Decode(IntPtr handle, SndFile.Info info, string path, int targetRate, double offset, double? duration, int channel)
+    {
         if (offset < 0 || double.IsNaN(offset)) throw new AudioFileException(path, $"offset {offset} s is negative");
         if (duration is { } d && (d <= 0 || double.IsNaN(d))) throw new AudioFileException(path, $"duration {d} s is not positive");
         if (channel < AverageChannels || channel >= info.Channels)
@@ -40,17 +49,17 @@ public static class AudioReader
         if ((long)count * info.Channels > Array.MaxLength)
             throw new AudioFileException(path, $"segment of {count} frames x {info.Channels} channels is too large to hold in memory");
 
-        if (start > 0 && SndFile.Seek(file.Handle, start, SndFile.SeekSet) != start)
-            throw new AudioFileException(path, $"cannot seek to frame {start}: {SndFile.Message(file.Handle)}");
+        if (start > 0 && SndFile.Seek(handle, start, SndFile.SeekSet) != start)
+            throw new AudioFileException(path, $"cannot seek to frame {start}: {SndFile.Message(handle)}");
 
         var interleaved = new float[count * info.Channels];
         long got;
         unsafe
         {
-            fixed (float* p = interleaved) got = SndFile.ReadFramesFloat(file.Handle, p, count);
+            fixed (float* p = interleaved) got = SndFile.ReadFramesFloat(handle, p, count);
         }
-        if (SndFile.Error(file.Handle) != 0 && got < count)
-            throw new AudioFileException(path, $"decoding failed after {start + got} of {info.Frames} frames: {SndFile.Message(file.Handle)}");
+        if (SndFile.Error(handle) != 0 && got < count)
+            throw new AudioFileException(path, $"decoding failed after {start + got} of {info.Frames} frames: {SndFile.Message(handle)}");
         if (got < count)
             throw new AudioFileException(path, $"truncated: the header promises {info.Frames} frames but decoding stopped at frame {start + got}");
 
@@ -95,6 +104,12 @@ public static class AudioReader
         var handle = SndFile.Open(path, SndFile.ModeRead, ref info);
         if (handle == IntPtr.Zero)
             throw new AudioFileException(path, $"cannot decode: {SndFile.Message(IntPtr.Zero)}");
+        return CheckOpened(handle, info, path);
+    }
+
+    /// <summary>The checks every opened handle gets (file or memory); closes the handle and throws when it fails one.</summary>
+    internal static OpenFile CheckOpened(IntPtr handle, SndFile.Info info, string path)
+    {
         var file = new OpenFile(handle);
         try
         {
@@ -118,7 +133,7 @@ public static class AudioReader
     static string FirstLineWith(string text, string needle) =>
         text.Split('\n').FirstOrDefault(l => l.Contains(needle, StringComparison.Ordinal))?.Trim() ?? needle;
 
-    sealed class OpenFile(IntPtr handle) : IDisposable
+    internal sealed class OpenFile(IntPtr handle) : IDisposable
     {
         public IntPtr Handle { get; private set; } = handle;
 

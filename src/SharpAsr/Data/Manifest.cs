@@ -7,6 +7,14 @@ public sealed record ManifestEntry(string AudioPath, double Duration, double Off
 {
     /// <summary>"file:line", for messages.</summary>
     public string Where => $"{Source}:{Line}";
+
+    /// <summary>The audio path exactly as the line wrote it (a tarred manifest's key into its shards).</summary>
+    public string RawAudioPath { get; init; } = AudioPath;
+
+    /// <summary>Every other field of the line (e.g. <c>shard_id</c>, <c>lang</c>), kept as NeMo keeps them.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Extra { get; init; } = NoExtra;
+
+    static readonly IReadOnlyDictionary<string, JsonElement> NoExtra = new Dictionary<string, JsonElement>();
 }
 
 /// <summary>A bad manifest line: where it is and why.</summary>
@@ -94,8 +102,13 @@ public static class ManifestReader
             }
         }
         var full = Path.IsPathRooted(audio) ? audio : Path.GetFullPath(Path.Combine(baseDir, audio));
-        return new ManifestEntry(full, duration, offset, text, source, lineNo);
+        var extra = new Dictionary<string, JsonElement>();
+        foreach (var p in root.EnumerateObject())
+            if (!KnownFields.Contains(p.Name)) extra[p.Name] = p.Value.Clone();
+        return new ManifestEntry(full, duration, offset, text, source, lineNo) { RawAudioPath = audio, Extra = extra };
     }
+
+    static readonly HashSet<string> KnownFields = new() { "audio_filepath", "audio_filename", "text", "normalized_text", "duration", "offset" };
 
     static string? GetString(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -109,10 +122,32 @@ public static class ManifestReader
         foreach (var (audio, duration, text) in entries)
         {
             var rel = Path.GetFullPath(audio).StartsWith(dir + Path.DirectorySeparatorChar) ? Path.GetRelativePath(dir, audio) : audio;
-            w.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["audio_filepath"] = rel, ["duration"] = Math.Round(duration, 4), ["text"] = text,
-            }));
+            w.WriteLine(Line(rel, duration, text));
         }
+    }
+
+    /// <summary>
+    /// One manifest line: <c>audio_filepath</c>, <c>duration</c>, <c>offset</c> (when not 0), <c>text</c>, then the
+    /// extra fields in order. Non-ASCII text stays readable UTF-8 (as NeMo writes with ensure_ascii=False).
+    /// </summary>
+    public static string Line(string audio, double duration, string text, double offset = 0,
+        IEnumerable<KeyValuePair<string, JsonElement>>? extra = null)
+    {
+        using var buffer = new MemoryStream();
+        using (var j = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            j.WriteStartObject();
+            j.WriteString("audio_filepath", audio);
+            j.WriteNumber("duration", Math.Round(duration, 4));
+            if (offset != 0) j.WriteNumber("offset", offset);
+            j.WriteString("text", text);
+            foreach (var (k, v) in extra ?? Enumerable.Empty<KeyValuePair<string, JsonElement>>())
+            {
+                j.WritePropertyName(k);
+                v.WriteTo(j);
+            }
+            j.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

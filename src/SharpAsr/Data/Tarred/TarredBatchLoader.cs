@@ -1,0 +1,28 @@
+using SharpAsr.Audio;
+using SharpAsr.Features;
+
+namespace SharpAsr.Data.Tarred;
+
+/// <summary>
+/// Training batches from tar shards: the data set's sample stream (shuffled, deterministic for (seed, epoch)) cut
+/// into batches of <c>batchSize</c> (the last may be smaller); decoding from memory, resampling and features run
+/// on background workers through the same <see cref="BatchAssembler"/> as <see cref="BatchLoader"/>. A resumed run
+/// passes its position: the stream is replayed to that batch without decoding anything before it.
+/// </summary>
+public sealed class TarredBatchLoader(TarredDataset dataset, Featurizer featurizer, bool training, int batchSize, int workers, int prefetch, int seed)
+{
+    public IEnumerable<AudioBatch> Load(int epoch, int start = 0, CancellationToken cancel = default) =>
+        OrderedPrefetch.Run(Batches(epoch).Skip(start), job => Make(job.Samples, epoch, job.Position), workers, prefetch, cancel);
+
+    /// <summary>The epoch's batches of samples (undecoded), numbered from 0.</summary>
+    public IEnumerable<(TarredSample[] Samples, int Position)> Batches(int epoch) =>
+        dataset.Samples(epoch).Chunk(Math.Max(1, batchSize)).Select((samples, position) => (samples, position));
+
+    public AudioBatch Make(TarredSample[] samples, int epoch, int position)
+    {
+        int rate = featurizer.Config.SampleRate;
+        var audio = samples.Select(s => AudioMemoryReader.Read(s.Audio, s.Where, rate, s.Utterance.Entry.Offset,
+            s.Utterance.Entry.Duration > 0 ? s.Utterance.Entry.Duration : null)).ToArray();
+        return BatchAssembler.Assemble(audio, samples.Select(s => s.Utterance).ToArray(), featurizer, training, seed, epoch, position);
+    }
+}
