@@ -57,5 +57,6 @@ public sealed class TrainerCorpusFixture
     }
 }
 
-[CollectionDefinition("trainer")]
+// Alone, not beside other collections: exact-resume checks need the process-wide libtorch RNG to themselves.
+[CollectionDefinition("trainer", DisableParallelization = true)]
 public sealed class TrainerCollection : ICollectionFixture<TrainerCorpusFixture> { }
