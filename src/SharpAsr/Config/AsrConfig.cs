@@ -20,6 +20,7 @@ public sealed class AsrConfig
     public OptimConfig Optim { get; set; } = new();
     public ScheduleConfig Schedule { get; set; } = new();
     public TrainConfig Train { get; set; } = new();
+    public Data.AugmentConfig Augment { get; set; } = new();
 
     public static AsrConfig Load(string path, IEnumerable<string>? overrides = null) => ConfigLoader.Load<AsrConfig>(path, overrides);
 }

@@ -11,13 +11,17 @@ namespace SharpAsr.Data;
 /// </summary>
 public static class BatchAssembler
 {
-    public static AudioBatch Assemble(float[][] audio, Utterance[] items, Featurizer featurizer, bool training, int seed, int epoch, int position)
+    /// <param name="augment">training-time augmentation (waveform, then SpecAugment), seeded like the dither</param>
+    public static AudioBatch Assemble(float[][] audio, Utterance[] items, Featurizer featurizer, bool training, int seed, int epoch, int position,
+        AugmentConfig? augment = null)
     {
         if (audio.Length != items.Length || items.Length == 0)
             throw new ArgumentException($"a batch needs one audio per utterance (got {audio.Length} audio, {items.Length} utterances)");
         for (int b = 0; b < items.Length; b++)
             if (audio[b].Length == 0) throw new AudioFileException(items[b].Entry.AudioPath, $"no samples (manifest {items[b].Entry.Where})");
         int rate = featurizer.Config.SampleRate;
+        if (training && augment?.Audio is { } waveform)
+            audio = audio.Select((a, b) => waveform.Apply(a, rate, new Random(SeedMix.Combine(seed, epoch, position, b, 0x0A0D)))).ToArray();
         int maxSamples = audio.Max(a => a.Length);
         var flat = new float[items.Length * maxSamples];
         for (int b = 0; b < items.Length; b++) audio[b].CopyTo(flat, b * maxSamples);
@@ -30,7 +34,8 @@ public static class BatchAssembler
         using var generator = new Generator((ulong)SeedMix.Combine(seed, epoch, position));
         var samples = Torch.FromArray<float>(flat, new long[] { items.Length, maxSamples }, DType.Float32);
         var sampleLengths = Torch.Tensor(audio.Select(a => (long)a.Length).ToArray());
-        var (features, frames) = featurizer.Forward(samples, sampleLengths, training, generator);
+        var (features, frames) = featurizer.Forward(samples, sampleLengths, training, generator,
+            augment?.SpecAugment, new Random(SeedMix.Combine(seed, epoch, position, 0x5BEC)));
         return new AudioBatch
         {
             Features = features.Transpose(1, 2).Contiguous().DetachFromScope(),

@@ -15,9 +15,12 @@ public sealed class BatchLoader
     readonly bool _training;
     readonly int _workers, _prefetch;
     readonly int _seed;
+    readonly AugmentConfig? _augment;
 
-    public BatchLoader(IReadOnlyList<Utterance> utterances, Featurizer featurizer, bool training, int workers, int prefetch, int seed)
+    public BatchLoader(IReadOnlyList<Utterance> utterances, Featurizer featurizer, bool training, int workers, int prefetch, int seed,
+        AugmentConfig? augment = null)
     {
+        _augment = augment;
         _utterances = utterances;
         _featurizer = featurizer;
         _training = training;
@@ -38,6 +41,6 @@ public sealed class BatchLoader
         int rate = _featurizer.Config.SampleRate;
         // as NeMo: read `duration` seconds from `offset` when the manifest gives them
         var audio = items.Select(u => AudioReader.Read(u.Entry.AudioPath, rate, u.Entry.Offset, u.Entry.Duration > 0 ? u.Entry.Duration : null)).ToArray();
-        return BatchAssembler.Assemble(audio, items, _featurizer, _training, _seed, epoch, position);
+        return BatchAssembler.Assemble(audio, items, _featurizer, _training, _seed, epoch, position, _augment);
     }
 }

@@ -45,7 +45,9 @@ public sealed class Featurizer : IDisposable
     /// (int64, valid samples): returns features [B, features·stacking, frames] and frame lengths [B] (int64).
     /// Dither is added only when <paramref name="training"/>, drawn from <paramref name="generator"/> when given.
     /// </summary>
-    public (Tensor Features, Tensor Lengths) Forward(Tensor audio, Tensor lengths, bool training = false, Generator? generator = null)
+    /// <param name="specAugment">training-time masking, applied before frame stacking (as caiman does), drawn from <paramref name="maskRng"/></param>
+    public (Tensor Features, Tensor Lengths) Forward(Tensor audio, Tensor lengths, bool training = false, Generator? generator = null,
+        Augmentation.SpecAugment? specAugment = null, Random? maskRng = null)
     {
         if (audio.Dim != 2) throw new ArgumentException($"featurizer: audio must be [batch, samples], got [{string.Join(", ", audio.Shape)}]");
         var cfg = Config;
@@ -81,6 +83,9 @@ public sealed class Featurizer : IDisposable
         var valid = TimeMask(frames, frameLengths).Unsqueeze(1);                   // [B, 1, frames]
         mel = Normalize(mel, valid, frameLengths);
         mel = mel.MaskedFill(valid.LogicalNot(), cfg.PadValue);
+
+        if (training && specAugment is { Enabled: true })
+            mel = specAugment.Apply(mel, frameLengths, maskRng ?? new Random(0));
 
         if (cfg.FrameStacking > 1 || cfg.FrameSubsampling > 1)
             (mel, frameLengths) = FrameStacking.Apply(mel, frameLengths, cfg.FrameStacking, cfg.FrameSubsampling);

@@ -161,7 +161,7 @@ public sealed class Trainer : IDisposable
         if (agreedStop != null) cancel = agreedStop.Token;
         var sampler = new BucketBatchSampler(_train.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets,
             rank: _dist?.Rank ?? 0, worldSize: _dist?.WorldSize ?? 1);
-        var loader = new BatchLoader(_train, Featurizer, training: true, t.NumWorkers, t.Prefetch, t.Seed);
+        var loader = new BatchLoader(_train, Featurizer, training: true, t.NumWorkers, t.Prefetch, t.Seed, _cfg.Augment);
         var clock = Stopwatch.StartNew();
         long startStep = State.Step;
         double audioSeconds = 0, lossSum = 0;
