@@ -158,6 +158,19 @@ public class ContextNetTests
         }
     }
 
+    /// <summary>Checkpoints and exports store the config as YAML (ConfigWriter): the block list must come back intact.</summary>
+    [Fact]
+    public void BlockListSurvivesConfigRoundTrip()
+    {
+        var cfg = AsrConfig.Load(Path.Combine(ModelTestUtil.ConfigDir, "contextnet.yaml"));
+        var back = ConfigLoader.LoadFromString<AsrConfig>(ConfigWriter.ToYaml(cfg));
+        Assert.Equal(23, back.Model.Encoder.Jasper!.Count);
+        Assert.Equal(new[] { 3, 7, 14 }, back.Model.Encoder.Jasper.Select((b, i) => (b, i)).Where(p => p.b.Stride == 2).Select(p => p.i));
+        Assert.Equal(ConfigWriter.ToYaml(cfg.Model), ConfigWriter.ToYaml(back.Model));
+        Assert.Equal(640, back.Model.Encoder.Jasper[^1].Filters);
+        Assert.Equal(0.001, back.Loss.FastemitLambda);
+    }
+
     [Fact]
     public void BadConfigsNameTheKey()
     {
