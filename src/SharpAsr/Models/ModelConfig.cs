@@ -47,6 +47,14 @@ public sealed class EncoderConfig
     public double DropoutEmb { get; set; } = 0.0;
     /// <summary>Dropout on attention weights (NeMo dropout_att).</summary>
     public double DropoutAtt { get; set; } = 0.1;
+
+    // ---- contextnet (NeMo ConvASREncoder key names) ----
+    /// <summary>The blocks, in order (NeMo's list is called jasper after the architecture it came from).</summary>
+    public List<ContextNet.ContextNetBlockConfig>? Jasper { get; set; }
+    /// <summary>Squeeze-and-excitation bottleneck: channels ÷ this (NeMo ConvASREncoder default 8).</summary>
+    public int SeReductionRatio { get; set; } = 8;
+    /// <summary>swish or relu, after every batch norm but a block's last and in squeeze-and-excitation.</summary>
+    public string Activation { get; set; } = "swish";
 }
 
 public sealed class PredictorConfig

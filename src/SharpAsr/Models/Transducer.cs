@@ -22,7 +22,8 @@ public sealed class Transducer : Module
         {
             "lstm" => RegisterModule("encoder", new LstmEncoder(featureDim, cfg.Encoder)),
             "conformer" => RegisterModule("encoder", new Conformer.ConformerEncoder(featureDim, cfg.Encoder)),
-            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm, conformer)"),
+            "contextnet" => RegisterModule("encoder", new ContextNet.ContextNetEncoder(featureDim, cfg.Encoder)),
+            var t => throw new ArgumentException($"model.encoder.type '{t}' is not known (available: lstm, conformer, contextnet)"),
         };
         Predictor = cfg.Predictor.Type.ToLowerInvariant() switch
         {

@@ -16,6 +16,8 @@ public class ModelParameterCountTests(ITestOutputHelper output)
     [InlineData("conformer-medium", 32.0e6)]    // NeMo Conformer-Transducer Medium: 32M
     [InlineData("conformer-large", 120.0e6)]    // Large: 120M
     [InlineData("fastconformer-large", 114.0e6)] // FastConformer-Transducer Large: 114M
+    [InlineData("contextnet", 144.0e6)]          // NeMo contextnet_rnnt.yaml: "large size (~144M)"
+    [InlineData("contextnet-dummy", 0.5e6)]      // the ~0.5M debugging ContextNet
     public void MatchesPublishedCount(string config, double published) => Check(config, published, published * 0.97, published * 1.03);
 
     /// <summary>
