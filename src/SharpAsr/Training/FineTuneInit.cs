@@ -21,6 +21,8 @@ public sealed class InitReport
     public List<string> Unexpected { get; } = new();
     /// <summary>True when the checkpoint's tokenizer differs from this run's (NeMo's change_vocabulary case).</summary>
     public bool VocabularyChanged { get; set; }
+    /// <summary>Which weights of the source were read: "ema" (a checkpoint with an EMA, or a .sasr exported from one), "model" or "nemo".</summary>
+    public string WeightsKind { get; set; } = "model";
 
     public string Summary =>
         $"loaded {Loaded.Count}, skipped {Skipped.Count}, shape-mismatched {ShapeMismatched.Count}, missing {Missing.Count}, unexpected {Unexpected.Count}";
@@ -33,6 +35,7 @@ public sealed class InitReport
 /// valid regular expression found in the name (<c>^encoder\.layers\.[0-3]\.</c>). Nothing fails on a mismatch
 /// (NeMo's strict=False still raises on shapes, a common complaint): every name is reported as loaded, skipped,
 /// shape-mismatched, missing or unexpected. The optimizer and the LR schedule start fresh: only weights travel.
+/// A checkpoint with an EMA gives its averaged weights (the ones export and evaluation use).
 /// <para>
 /// A new tokenizer (the config's, if it differs from the checkpoint's) is NeMo's change_vocabulary: the predictor
 /// embedding and the joint output layer are the vocabulary's own rows, so they are re-created (fresh init) even
@@ -56,10 +59,10 @@ public static class FineTuneInit
 
     public static InitReport Apply(Transducer model, ITokenizer tokenizer, string source, IReadOnlyList<string> include, IReadOnlyList<string> exclude)
     {
-        var (tensors, vocabulary) = Read(source);
+        var (tensors, vocabulary, kind) = Read(source);
         try
         {
-            var report = new InitReport { VocabularyChanged = vocabulary != null && !vocabulary.SequenceEqual(Vocabulary(tokenizer)) };
+            var report = new InitReport { VocabularyChanged = vocabulary != null && !vocabulary.SequenceEqual(Vocabulary(tokenizer)), WeightsKind = kind };
             var includes = include.Select(Pattern.Parse).ToList();
             var excludes = exclude.Select(Pattern.Parse).ToList();
             var own = model.StateDict();
@@ -103,25 +106,26 @@ public static class FineTuneInit
     /// <summary>A report as log lines: the summary, then every name that was not loaded and why.</summary>
     public static IEnumerable<string> Describe(InitReport r, string source)
     {
-        yield return $"init from {source}: {r.Summary}" + (r.VocabularyChanged ? " (vocabulary changed: predictor embedding and joint output re-created)" : "");
+        yield return $"init from {source} ({r.WeightsKind} weights): {r.Summary}" + (r.VocabularyChanged ? " (vocabulary changed: predictor embedding and joint output re-created)" : "");
         foreach (var s in r.Skipped) yield return $"  skipped: {s}";
         foreach (var s in r.ShapeMismatched) yield return $"  shape-mismatched (fresh init kept): {s}";
         foreach (var s in r.Missing) yield return $"  missing in checkpoint (fresh init kept): {s}";
         foreach (var s in r.Unexpected) yield return $"  not in this model (ignored): {s}";
     }
 
-    static (Dictionary<string, Tensor> Tensors, IReadOnlyList<string>? Vocabulary) Read(string source)
+    // a checkpoint's EMA weights when it has them (what export ships, and what NeMo saves in a .nemo with EMA on)
+    static (Dictionary<string, Tensor> Tensors, IReadOnlyList<string>? Vocabulary, string Kind) Read(string source)
     {
         if (source.EndsWith(".nemo", StringComparison.OrdinalIgnoreCase))
         {
             if (NemoLoader is null)
                 throw new NotSupportedException($"--init-from {source}: reading .nemo files is not available yet (NeMo import, issue 11); init from a SharpASR checkpoint folder or .sasr instead");
             var nemo = NemoLoader(source);
-            return (nemo.Tensors, nemo.Vocabulary);
+            return (nemo.Tensors, nemo.Vocabulary, "nemo");
         }
         var package = ModelPackage.Read(source);
         var tokenizer = package.LoadTokenizer();
-        try { return (package.LoadWeights(), Vocabulary(tokenizer)); }
+        try { return (package.LoadWeights(), Vocabulary(tokenizer), package.WeightsKind); }
         finally { (tokenizer as IDisposable)?.Dispose(); }
     }
 

@@ -59,6 +59,8 @@ public sealed class Trainer : IDisposable
         _o = o;
         _dist = dist;
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
+        if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
+            throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
