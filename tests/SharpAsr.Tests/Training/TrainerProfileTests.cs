@@ -44,7 +44,7 @@ public sealed class TrainerProfileTests(TrainerCorpusFixture fx)
         Assert.Contains("profile over 4 steps:", logFile);
 
         var final = log.Single(l => l.StartsWith("final evaluation "));
-        Assert.Matches(@"final evaluation \S+ \(EMA 0\.999 weights, 2 utterances\): WER greedy [\d.]+ %  beam 2 [\d.]+ %", final);
+        Assert.Matches(@"final evaluation \S+ \(EMA 0\.99 weights, 2 utterances\): WER greedy [\d.]+ %  beam 2 [\d.]+ %", final);
         var events = TensorBoardWriterTests.ReadEvents(File.ReadAllBytes(Directory.GetFiles(Path.Combine(dir, "tensorboard")).Single()));
         var name = Path.GetFileNameWithoutExtension(fx.Corpus.DevManifest);
         Assert.Contains(events, e => e.Tag == $"final/{name}/wer_greedy" && e.Step == 4);
