@@ -107,6 +107,7 @@ public sealed class Trainer : IDisposable
             else InitReport = InitFrom(o);
         }
         if (o.FreezeEncoder) FreezeEncoder();
+        _log.Write(MixedPrecision.Apply(cfg.Train.Precision, Model));
         // frozen parameters stay out of the optimizer: no state for them, and nothing could move them
         Optimizer = BuildOptimizer(cfg.Optim, Model.NamedParameters().Where(p => p.Parameter.RequiresGrad));
         if (cfg.Train.EmaDecay != 0) Ema = new WeightEma(Model, cfg.Train.EmaDecay);
