@@ -20,6 +20,12 @@ internal static class TrainCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
+        // fine-tuning (README "Training"): weights only, fresh optimizer and schedule
+        var initFrom = new Option<string?>("--init-from") { Description = "fine-tune: initial weights from a checkpoint folder or .sasr file (tensors that do not fit are reported, not fatal)" };
+        var initInclude = new Option<string[]>("--init-include") { Description = "take only tensors whose name contains one of these (or matches it as a regular expression)", AllowMultipleArgumentsPerToken = true };
+        var initExclude = new Option<string[]>("--init-exclude") { Description = "do not take tensors whose name contains one of these (or matches it as a regular expression)", AllowMultipleArgumentsPerToken = true };
+        var freezeEncoder = new Option<bool>("--freeze-encoder") { Description = "do not train the encoder (its parameters stay out of the optimizer)" };
+        var profile = new Option<bool>("--profile") { Description = "time each training phase (sets train.profile)" };
         // data parallelism (README "Distributed training"): --nproc launches local workers; torchrun-style
         // variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one of them
         var nproc = new Option<int>("--nproc") { Description = "start N local worker processes (data-parallel, c10d)", DefaultValueFactory = _ => 1 };
@@ -41,7 +47,7 @@ internal static class TrainCommand
             (new Option<string?>("--seed"), "train.seed"),
         };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides, e.g. optim.lr=1e-3 train.max_duration=16.7", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { config, train, val, dataDir, output, resume, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { config, train, val, dataDir, output, resume, initFrom, initInclude, initExclude, freezeEncoder, profile, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
         foreach (var (o, key) in flagKeys)
         {
             o.Description = $"sets {key}";
@@ -58,6 +64,7 @@ internal static class TrainCommand
             var known = cmd.Options.Select(o => o.Name);
             var overrides = flagKeys.Where(f => parse.GetValue(f.Option) is not null)
                 .Select(f => $"{f.Key}={parse.GetValue(f.Option)}").ToList();
+            if (parse.GetValue(profile)) overrides.Add("train.profile=true");
             overrides.AddRange(CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), known));
             var options = new TrainOptions
             {
@@ -68,6 +75,10 @@ internal static class TrainCommand
                 DataDir = parse.GetValue(dataDir),
                 OutputDir = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
+                InitFrom = parse.GetValue(initFrom),
+                InitInclude = (parse.GetValue(initInclude) ?? Array.Empty<string>()).ToList(),
+                InitExclude = (parse.GetValue(initExclude) ?? Array.Empty<string>()).ToList(),
+                FreezeEncoder = parse.GetValue(freezeEncoder),
             };
             var cfg = AsrConfig.Load(options.ConfigPath, options.Overrides);
             using var dist = DistributedContext.FromEnvironment(parse.GetValue(distBackend), TimeSpan.FromSeconds(parse.GetValue(distTimeout)));

@@ -89,4 +89,12 @@ public sealed class TrainConfig
     public int MaxBadSteps { get; set; } = 20;
     /// <summary>Greedy decoding: most symbols emitted per encoder frame.</summary>
     public int MaxSymbolsPerFrame { get; set; } = 5;
+    /// <summary>Decay of the weights' exponential moving average (caiman: 0.999); 0 switches EMA off. With EMA on, validation and the final evaluation use the averaged weights.</summary>
+    public double EmaDecay { get; set; } = 0.999;
+    /// <summary>Time each training phase (the --profile flag): a line every log_every steps and a table at the end.</summary>
+    public bool Profile { get; set; }
+    /// <summary>Beam of the final evaluation on the validation sets after training (modified beam search); 1 or less: greedy only.</summary>
+    public int FinalBeamSize { get; set; } = 4;
+    /// <summary>fp32, bf16 (the joint in bfloat16, fp32 master weights and loss) or fp16 (CUDA only; refused on CPU). See Training/MixedPrecision.</summary>
+    public string Precision { get; set; } = "fp32";
 }

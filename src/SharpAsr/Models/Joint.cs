@@ -21,11 +21,22 @@ public sealed class Joint : Module
         _net = RegisterModule("joint_net", new JointNet(cfg, vocabWithBlank));
     }
 
+    /// <summary>
+    /// Mixed precision (train.precision bf16/fp16): the combine (add, activation, output layer) runs in this type, its
+    /// weights cast per call (their fp32 values stay the trained copy; autograd carries gradients back to them), and the
+    /// logits come back in the inputs' type so log-softmax and the loss stay fp32. Null: the inputs' type throughout.
+    /// </summary>
+    public DType? ComputeType { get; set; }
+
     public Tensor ProjectEncoder(Tensor encoderOut) => _enc.Forward(encoderOut);
     public Tensor ProjectPredictor(Tensor predictorOut) => _pred.Forward(predictorOut);
 
     /// <summary>Logits from projected inputs that broadcast against each other (e.g. [B,T,1,J] + [B,1,U+1,J]).</summary>
-    public Tensor Combine(Tensor encProjected, Tensor predProjected) => _net.Forward(encProjected + predProjected);
+    public Tensor Combine(Tensor encProjected, Tensor predProjected)
+    {
+        if (ComputeType is not DType low || low == encProjected.DType) return _net.Forward(encProjected + predProjected, null);
+        return _net.Forward(encProjected.To(low) + predProjected.To(low), low).To(encProjected.DType);
+    }
 
     /// <summary>Full joint: encoder [B, T, D] and predictor [B, U+1, D'] → logits [B, T, U+1, V+1].</summary>
     public Tensor Forward(Tensor encoderOut, Tensor predictorOut) =>
@@ -46,10 +57,11 @@ public sealed class Joint : Module
             _out = RegisterModule("2", new Linear(cfg.Hidden, vocabWithBlank));
         }
 
-        public Tensor Forward(Tensor x)
+        public Tensor Forward(Tensor x, DType? low)
         {
-            var a = _activation == "relu" ? Functional.Relu(x) : Functional.Tanh(x);
-            return _out.Forward(_dropout.Forward(a));
+            var a = _dropout.Forward(_activation == "relu" ? Functional.Relu(x) : Functional.Tanh(x));
+            if (low is not DType t) return _out.Forward(a);
+            return Functional.Linear(a, _out.Weight.To(t), _out.Bias?.To(t));
         }
     }
 }

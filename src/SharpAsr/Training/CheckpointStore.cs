@@ -16,12 +16,14 @@ public sealed class TrainingState
     public long SkippedSteps { get; set; }
     /// <summary>State of the global libtorch generator (dropout), base64.</summary>
     public string? TorchRngState { get; set; }
+    /// <summary>EMA updates applied so far (0 with EMA off).</summary>
+    public long EmaUpdates { get; set; }
 }
 
 /// <summary>
 /// Checkpoint folders under the output directory: <c>step-N/</c> every save_frequency steps, <c>best/</c>
 /// (overwritten when the validation WER improves) and <c>last/</c>. Each holds model.safetensors,
-/// optimizer.safetensors, state.json, config.yaml and the tokenizer. A folder is written under a temporary
+/// ema.safetensors (EMA on), optimizer.safetensors, state.json, config.yaml and the tokenizer. A folder is written under a temporary
 /// name, every file fsynced, then renamed into place, so a kill at any moment leaves the previous
 /// checkpoint intact (at worst a stray <c>.tmp-*</c> folder, ignored and cleaned next time).
 /// </summary>
@@ -35,6 +37,9 @@ public sealed class CheckpointStore
         WriteIndented = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+    /// <summary>The weights' moving average (same names as model.safetensors), present when EMA is on.</summary>
+    public const string EmaFile = "ema.safetensors";
+
     public CheckpointStore(string outputDir) => Root = Path.Combine(outputDir, "checkpoints");
 
     public string PathOf(string name) => Path.Combine(Root, name);
@@ -43,7 +48,7 @@ public sealed class CheckpointStore
     public bool Any() => Directory.Exists(Root) && Directory.EnumerateDirectories(Root).Any(d => File.Exists(Path.Combine(d, "state.json")));
 
     public void Save(string name, IReadOnlyDictionary<string, Tensor> model, IReadOnlyDictionary<string, Tensor> optimizer,
-        TrainingState state, string configYaml, Action<string> writeTokenizer)
+        TrainingState state, string configYaml, Action<string> writeTokenizer, IReadOnlyDictionary<string, Tensor>? ema = null)
     {
         Directory.CreateDirectory(Root);
         foreach (var stale in Directory.EnumerateDirectories(Root, ".tmp-*")) TryDelete(stale);
@@ -55,6 +60,7 @@ public sealed class CheckpointStore
             var meta = new Dictionary<string, string> { ["step"] = state.Step.ToString(), ["format"] = "sharpasr-checkpoint-1" };
             SafeTensors.Save(model, Path.Combine(tmp, "model.safetensors"), meta);
             SafeTensors.Save(optimizer, Path.Combine(tmp, "optimizer.safetensors"), meta);
+            if (ema != null) SafeTensors.Save(ema, Path.Combine(tmp, EmaFile), meta);
             File.WriteAllText(Path.Combine(tmp, "config.yaml"), configYaml);
             writeTokenizer(tmp);
             // state.json last: its presence marks a complete checkpoint

@@ -12,6 +12,14 @@ public sealed class TrainOptions
     public string? DataDir { get; init; }
     public required string OutputDir { get; init; }
     public bool Resume { get; init; }
+    /// <summary>Fine-tuning: initial weights from a checkpoint folder, a .sasr file or (with the NeMo importer) a .nemo file; fresh optimizer and schedule.</summary>
+    public string? InitFrom { get; init; }
+    /// <summary>Only tensors whose name matches one of these (substring or regular expression) are taken from <see cref="InitFrom"/>; empty: all.</summary>
+    public List<string> InitInclude { get; init; } = new();
+    /// <summary>Tensors whose name matches one of these are not taken from <see cref="InitFrom"/>.</summary>
+    public List<string> InitExclude { get; init; } = new();
+    /// <summary>Encoder parameters are not trained (requires_grad off, left out of the optimizer).</summary>
+    public bool FreezeEncoder { get; init; }
     /// <summary>Called with each progress / log line (the console); the log file gets them too.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Action<string> Log { get; init; } = Console.WriteLine;

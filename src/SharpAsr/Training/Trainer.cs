@@ -38,6 +38,12 @@ public sealed class Trainer : IDisposable
     public Transducer Model { get; }
     public Optimizer Optimizer { get; }
     public TrainingState State { get; private set; } = new();
+    /// <summary>Moving average of the weights (null: train.ema_decay 0); used for validation and the final evaluation.</summary>
+    public WeightEma? Ema { get; }
+    /// <summary>What --init-from loaded (null without it, or when resuming).</summary>
+    public InitReport? InitReport { get; }
+    /// <summary>Phase timings (train.profile / --profile).</summary>
+    public PhaseProfiler Profiler { get; }
     readonly List<Utterance> _train;
     readonly List<(string Name, List<Utterance> Utterances)> _val = new();
     readonly RnntLossOptions _lossOptions;
@@ -53,6 +59,8 @@ public sealed class Trainer : IDisposable
         _o = o;
         _dist = dist;
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
+        if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
+            throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
@@ -92,7 +100,18 @@ public sealed class Trainer : IDisposable
         Torch.ManualSeed((ulong)cfg.Train.Seed);
         Model = new Transducer(cfg.Preprocessor.OutputFeatures, Tokenizer.VocabSize, cfg.Model);
         _log.Write($"model: {Model.ParameterCount:N0} parameters");
-        Optimizer = BuildOptimizer(cfg.Optim, Model);
+        if (o.InitFrom != null)
+        {
+            // a resumed fine-tuning run continues from its own checkpoint, which already holds the initial weights
+            if (o.Resume) _log.Write($"--init-from {o.InitFrom} ignored: resuming the run in {o.OutputDir}");
+            else InitReport = InitFrom(o);
+        }
+        if (o.FreezeEncoder) FreezeEncoder();
+        _log.Write(MixedPrecision.Apply(cfg.Train.Precision, Model));
+        // frozen parameters stay out of the optimizer: no state for them, and nothing could move them
+        Optimizer = BuildOptimizer(cfg.Optim, Model.NamedParameters().Where(p => p.Parameter.RequiresGrad));
+        if (cfg.Train.EmaDecay != 0) Ema = new WeightEma(Model, cfg.Train.EmaDecay);
+        Profiler = new PhaseProfiler(cfg.Train.Profile);
         _lossOptions = new RnntLossOptions
         {
             Blank = -1,
@@ -129,10 +148,10 @@ public sealed class Trainer : IDisposable
         TokenizerFactory.TryCreate(cfg.Tokenizer) ?? CharTokenizer.Build(
             o.TrainManifests.SelectMany(m => ManifestReader.Read(m, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
 
-    static Optimizer BuildOptimizer(OptimConfig c, Transducer model) => c.Name.ToLowerInvariant() switch
+    static Optimizer BuildOptimizer(OptimConfig c, IEnumerable<(string, Tensor)> parameters) => c.Name.ToLowerInvariant() switch
     {
-        "adamw" => new AdamW(model.NamedParameters(), c.Lr, c.Betas.Count > 0 ? c.Betas[0] : 0.9, c.Betas.Count > 1 ? c.Betas[1] : 0.999, c.Eps, c.WeightDecay, c.NoDecay),
-        "sgd" => new Sgd(model.NamedParameters(), c.Lr, c.Momentum, c.WeightDecay, c.NoDecay),
+        "adamw" => new AdamW(parameters, c.Lr, c.Betas.Count > 0 ? c.Betas[0] : 0.9, c.Betas.Count > 1 ? c.Betas[1] : 0.999, c.Eps, c.WeightDecay, c.NoDecay),
+        "sgd" => new Sgd(parameters, c.Lr, c.Momentum, c.WeightDecay, c.NoDecay),
         var n => throw new ConfigException($"optim.name '{n}': use adamw or sgd"),
     };
 
@@ -144,9 +163,38 @@ public sealed class Trainer : IDisposable
         Model.LoadStateDict(weights, strict: true);
         Optimizer.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "optimizer.safetensors")));
         State = CheckpointStore.ReadState(dir);
+        if (Ema != null)
+        {
+            var emaPath = Path.Combine(dir, CheckpointStore.EmaFile);
+            if (File.Exists(emaPath)) Ema.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(emaPath), emaPath, State.EmaUpdates);
+            else
+            {
+                Ema.Reset();
+                _log.Write($"warning: {dir} has no {CheckpointStore.EmaFile}: the weights' moving average restarts from the resumed weights");
+            }
+        }
         // dropout continues the random stream of the interrupted run (a checkpoint without it: a fresh stream)
         if (State.TorchRngState is { Length: > 0 } rng) Torch.SetRngState(Convert.FromBase64String(rng));
         _log.Write($"resumed from {dir}: step {State.Step}, epoch {State.Epoch}, batch {State.Position}");
+    }
+
+    InitReport InitFrom(TrainOptions o)
+    {
+        var report = FineTuneInit.Apply(Model, Tokenizer, o.InitFrom!, o.InitInclude, o.InitExclude);
+        foreach (var line in FineTuneInit.Describe(report, o.InitFrom!)) _log.Write(line);
+        return report;
+    }
+
+    void FreezeEncoder()
+    {
+        int n = 0;
+        foreach (var (name, p) in Model.NamedParameters())
+            if (name.StartsWith("encoder."))
+            {
+                p.RequiresGrad = false;
+                n++;
+            }
+        _log.Write($"encoder frozen: {n} parameter tensors not trained");
     }
 
     /// <summary>Runs until train.steps (or cancellation, which saves a last checkpoint first).</summary>
@@ -176,7 +224,7 @@ public sealed class Trainer : IDisposable
         while (State.Step < t.Steps && !cancel.IsCancellationRequested)
         {
             var batches = sampler.Epoch(epochOfNext);
-            foreach (var batch in loader.Load(batches, epochOfNext, positionOfNext, cancel))
+            foreach (var batch in Profiler.TimeEnumeration(loader.Load(batches, epochOfNext, positionOfNext, cancel)))
             {
                 using (batch)
                 {
@@ -203,13 +251,20 @@ public sealed class Trainer : IDisposable
                     micro = 0;
                 }
 
-                if (_dist != null) _dist.AverageGradients(Model.Parameters().ToList());  // before clipping: the global batch's gradient
                 double lr = LrSchedule.At(_cfg.Schedule, _cfg.Optim.Lr, State.Step, t.Steps);
-                Optimizer.Lr = lr;
-                double gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(Model.Parameters(), _cfg.Optim.ClipNorm) : double.NaN;
-                Optimizer.Step();
-                Optimizer.ZeroGrad();
+                double gradNorm;
+                using (Profiler.Time(PhaseProfiler.Optimizer))
+                {
+                    var trained = Optimizer.Parameters.Select(p => p.Tensor).ToList();
+                    if (_dist != null) _dist.AverageGradients(trained);  // before clipping: the global batch's gradient
+                    Optimizer.Lr = lr;
+                    gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(trained, _cfg.Optim.ClipNorm) : double.NaN;
+                    Optimizer.Step();
+                    Optimizer.ZeroGrad();
+                    Ema?.Update();
+                }
                 State.Step++;
+                Profiler.StepDone();
                 (State.Epoch, State.Position) = (epochOfNext, positionOfNext);
                 if (agreedStop != null && _dist!.AnyRank(signalled.IsCancellationRequested)) agreedStop.Cancel();
 
@@ -222,12 +277,14 @@ public sealed class Trainer : IDisposable
                     var eta = TimeSpan.FromSeconds(perStep * (t.Steps - State.Step));
                     double meanLoss = lossSum / Math.Max(1, lossCount);
                     _log.Write($"step {State.Step}/{t.Steps}  loss {meanLoss:F4}  lr {lr:E2}  grad-norm {gradNorm:F3}  {jobAudioSeconds / elapsed:F1} audio-s/s  ETA {eta:hh\\:mm\\:ss}");
+                    if (Profiler.WindowLine() is { } profileLine) _log.Write(profileLine);
                     LossHistory.Add((State.Step, meanLoss));
                     _log.Scalars(State.Step, ("train/loss", meanLoss), ("train/lr", lr), ("train/grad_norm", gradNorm), ("train/audio_seconds_per_second", jobAudioSeconds / elapsed));
                     lossSum = 0;
                     lossCount = 0;
                 }
-                if (_val.Count > 0 && t.ValEvery > 0 && State.Step % t.ValEvery == 0) ValidateAndKeepBest();
+                if (_val.Count > 0 && t.ValEvery > 0 && State.Step % t.ValEvery == 0)
+                    using (Profiler.Time(PhaseProfiler.Validation)) ValidateAndKeepBest();
                 if (t.SaveEvery > 0 && State.Step % t.SaveEvery == 0) Save($"step-{State.Step:D6}");
                 if (State.Step >= t.Steps || cancel.IsCancellationRequested) break;
             }
@@ -239,7 +296,41 @@ public sealed class Trainer : IDisposable
         }
         Save("last");
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
+        else if (IsMain && _val.Count > 0) FinalEvaluation();
+        if (Profiler.Table() is { } table) _log.Write(table);
     }
+
+    /// <summary>
+    /// After training: each validation set decoded greedily and with modified beam search (train.final_beam_size),
+    /// with the EMA weights when EMA is on; logged side by side and written to TensorBoard (final/SET/wer_*).
+    /// </summary>
+    public List<(string Set, double GreedyWer, double BeamWer)> FinalEvaluation()
+    {
+        var results = new List<(string, double, double)>();
+        int beam = _cfg.Train.FinalBeamSize;
+        var greedy = new DecodingOptions { Strategy = "greedy", MaxSymbolsPerFrame = _cfg.Train.MaxSymbolsPerFrame };
+        var beamSearch = DecodingOptions.ForBeam(beam);
+        using var swap = Ema?.SwapIn();
+        Model.Eval();
+        try
+        {
+            foreach (var (name, utts) in _val)
+            {
+                double g = Evaluate(name, utts, greedy).Wer;
+                double b = beam > 1 ? Evaluate(name, utts, beamSearch).Wer : g;
+                _log.Write($"final evaluation {name} ({WeightsName}, {utts.Count} utterances): WER greedy {g:P2}  beam {beam} {b:P2}");
+                _log.Scalars(State.Step, ($"final/{name}/wer_greedy", g), ($"final/{name}/wer_beam", b));
+                results.Add((name, g, b));
+            }
+        }
+        finally
+        {
+            Model.Train();
+        }
+        return results;
+    }
+
+    string WeightsName => Ema != null ? $"EMA {Ema.Decay} weights" : "model weights";
 
     // every rank reaches the log line at the same step; the line reports the whole job
     (double, int, double) SumOverRanks(double lossSum, int lossCount, double audioSeconds)
@@ -252,21 +343,29 @@ public sealed class Trainer : IDisposable
     double ForwardBackward(AudioBatch batch, int accumulation)
     {
         using var scope = Torch.NewScope();
-        var loss = Loss(batch);
-        double value = loss.Item();
+        var loss = Loss(batch, Profiler);
+        double value;
+        using (Profiler.Time(PhaseProfiler.PredictorJointLoss)) value = loss.Item();
         if (!double.IsFinite(value)) return value;
-        (accumulation == 1 ? loss : loss / accumulation).Backward();
+        using (Profiler.Time(PhaseProfiler.Backward)) (accumulation == 1 ? loss : loss / accumulation).Backward();
         return value;
     }
 
-    Tensor Loss(AudioBatch batch)
+    static readonly PhaseProfiler NoProfiler = new(false);
+
+    Tensor Loss(AudioBatch batch, PhaseProfiler? profiler = null)
     {
-        var (enc, encLengths) = Model.Encode(batch.Features, batch.FeatureLengths);
-        var pred = Model.Predictor.Forward(batch.Targets, batch.TargetLengths);
-        var encProj = Model.Joint.ProjectEncoder(enc);
-        var predProj = Model.Joint.ProjectPredictor(pred);
-        return TransducerJointLoss.Compute(_jointMode, encProj, predProj, Model.Joint.Combine,
-            batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _cfg.Loss.SubBatch);
+        profiler ??= NoProfiler;
+        Tensor enc, encLengths;
+        using (profiler.Time(PhaseProfiler.Encoder)) (enc, encLengths) = Model.Encode(batch.Features, batch.FeatureLengths);
+        using (profiler.Time(PhaseProfiler.PredictorJointLoss))
+        {
+            var pred = Model.Predictor.Forward(batch.Targets, batch.TargetLengths);
+            var encProj = Model.Joint.ProjectEncoder(enc);
+            var predProj = Model.Joint.ProjectPredictor(pred);
+            return TransducerJointLoss.Compute(_jointMode, encProj, predProj, Model.Joint.Combine,
+                batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _cfg.Loss.SubBatch);
+        }
     }
 
     /// <summary>Greedy WER (and loss) on every validation set; saves "best" when the first set's WER improves.</summary>
@@ -287,14 +386,16 @@ public sealed class Trainer : IDisposable
         return results;
     }
 
+    /// <summary>Greedy WER and loss on every validation set (with the EMA weights when EMA is on).</summary>
     public List<ValidationResult> Validate()
     {
         var results = new List<ValidationResult>();
+        using var swap = Ema?.SwapIn();
         Model.Eval();
         try
         {
             foreach (var (name, utts) in _val)
-                results.Add(Evaluate(name, utts));
+                results.Add(Evaluate(name, utts, GreedyOptions));
         }
         finally
         {
@@ -308,12 +409,15 @@ public sealed class Trainer : IDisposable
     {
         var (utts, summary) = DatasetBuilder.Build(new[] { manifest }, _o.DataDir, _encoder, 0, double.MaxValue);
         ReportData(Path.GetFileNameWithoutExtension(manifest), summary);
+        using var swap = Ema?.SwapIn();
         Model.Eval();
-        try { return Evaluate(Path.GetFileNameWithoutExtension(manifest), utts); }
+        try { return Evaluate(Path.GetFileNameWithoutExtension(manifest), utts, GreedyOptions); }
         finally { Model.Train(); }
     }
 
-    ValidationResult Evaluate(string name, List<Utterance> utts)
+    DecodingOptions GreedyOptions => new() { Strategy = "greedy", MaxSymbolsPerFrame = _cfg.Train.MaxSymbolsPerFrame };
+
+    ValidationResult Evaluate(string name, List<Utterance> utts, DecodingOptions decoding)
     {
         var t = _cfg.Train;
         var loader = new BatchLoader(utts, Featurizer, training: false, t.NumWorkers, t.Prefetch, t.Seed);
@@ -330,10 +434,10 @@ public sealed class Trainer : IDisposable
             {
                 lossSum += Loss(batch).Item() * batch.Items.Length;
                 var (enc, encLengths) = Model.Encode(batch.Features, batch.FeatureLengths);
-                var hyps = GreedyDecoder.Decode(Model, enc, encLengths, t.MaxSymbolsPerFrame);
+                var hyps = TransducerDecoding.Decode(Model, enc, encLengths, decoding);
                 for (int b = 0; b < hyps.Length; b++)
                 {
-                    var text = Tokenizer.Decode(hyps[b].Tokens);
+                    var text = Tokenizer.Decode(hyps[b][0].Tokens);
                     wer.Add(batch.Items[b].Text, text, batch.Items[b].Entry.Where);
                     if (samples.Count < 4) samples.Add((batch.Items[b].Text, text));
                 }
@@ -346,7 +450,8 @@ public sealed class Trainer : IDisposable
     {
         if (!IsMain) return;  // rank 0 writes; the others hold the same weights
         State.TorchRngState = Convert.ToBase64String(Torch.GetRngState());
-        _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer);
+        State.EmaUpdates = Ema?.Updates ?? 0;
+        _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer, Ema?.StateDict());
         _log.Write($"saved checkpoint {Path.Combine(_checkpoints.Root, name)}");
     }
 
@@ -366,6 +471,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         Model.Dispose();
+        Ema?.Dispose();
         Optimizer.Dispose();
         Featurizer.Dispose();
         (Tokenizer as IDisposable)?.Dispose();

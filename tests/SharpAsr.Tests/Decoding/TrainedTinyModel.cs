@@ -31,6 +31,8 @@ public sealed class TrainedTinyModel : IDisposable
             "train.steps=6", "train.batch_size=8", "train.val_every=3", "train.save_every=3", "train.log_every=3",
             "model.encoder.hidden=48", "model.predictor.embed_dim=16", "model.predictor.hidden=32", "model.joint.hidden=32",
             "optim.lr=1e-6", "schedule.min_lr=1e-7", "schedule.warmup_steps=1",
+            // no EMA: the checkpoint's model.safetensors is what export ships (ExportPrefersEmaWeights covers the EMA case)
+            "train.ema_decay=0",
         };
         var cfg = AsrConfig.Load(configPath, overrides);
         var options = new TrainOptions

@@ -35,9 +35,9 @@ public sealed class TensorBoardWriterTests
         Assert.All(events, e => Assert.InRange(e.WallTime, 1.6e9, 4e9));
     }
 
-    sealed record Event(double WallTime, long Step, string? FileVersion, string? Tag, float Value);
+    internal sealed record Event(double WallTime, long Step, string? FileVersion, string? Tag, float Value);
 
-    static List<Event> ReadEvents(byte[] file)
+    internal static List<Event> ReadEvents(byte[] file)
     {
         var list = new List<Event>();
         int pos = 0;

@@ -49,9 +49,9 @@ public sealed class TrainerCorpusFixture
         });
     }
 
-    public static Dictionary<string, float[]> Weights(string checkpointDir)
+    public static Dictionary<string, float[]> Weights(string checkpointDir, string file = "model.safetensors")
     {
-        var tensors = SafeTensors.Load(Path.Combine(checkpointDir, "model.safetensors"));
+        var tensors = SafeTensors.Load(Path.Combine(checkpointDir, file));
         try { return tensors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray<float>()); }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
     }

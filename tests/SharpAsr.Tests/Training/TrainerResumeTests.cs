@@ -42,6 +42,11 @@ public sealed class TrainerResumeTests(TrainerCorpusFixture fx)
         Assert.Equal(a.Keys.OrderBy(k => k), b.Keys.OrderBy(k => k));
         foreach (var (name, w) in a)
             Assert.True(w.AsSpan().SequenceEqual(b[name]), $"{name} differs after resume");
+        // the weights' moving average (EMA on by default) resumes exactly too
+        var emaA = TrainerCorpusFixture.Weights(Path.Combine(straight, "checkpoints", "last"), CheckpointStore.EmaFile);
+        var emaB = TrainerCorpusFixture.Weights(Path.Combine(resumed, "checkpoints", "last"), CheckpointStore.EmaFile);
+        foreach (var (name, w) in emaA)
+            Assert.True(w.AsSpan().SequenceEqual(emaB[name]), $"EMA {name} differs after resume");
         var end = CheckpointStore.ReadState(Path.Combine(resumed, "checkpoints", "last"));
         Assert.Equal(CheckpointStore.ReadState(Path.Combine(straight, "checkpoints", "last")).TorchRngState, end.TorchRngState);
         // and training moved the weights at all between step 4 and step 8
