@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(TranscribeCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ExportCommand.CreateAverage());
+        root.Subcommands.Add(ImportCommand.Create());
         return root;
     }
 }
