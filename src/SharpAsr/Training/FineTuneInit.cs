@@ -44,15 +44,6 @@ public sealed class InitReport
 /// </summary>
 public static class FineTuneInit
 {
-    /// <summary>
-    /// Reads a NeMo <c>.nemo</c> archive into NeMo-named tensors (caller owns them) and the path of its tokenizer
-    /// when it has one; set by the NeMo import library (issue 11). Null: a .nemo path is refused with a clear error.
-    /// </summary>
-    public static Func<string, NemoWeights>? NemoLoader { get; set; }
-
-    /// <summary>Weights and vocabulary from a .nemo file (see <see cref="NemoLoader"/>).</summary>
-    public sealed record NemoWeights(Dictionary<string, Tensor> Tensors, IReadOnlyList<string>? Vocabulary);
-
     /// <summary>Tensor names whose rows are the output vocabulary (V tokens + blank), NeMo's names.</summary>
     public static bool IsVocabularyTensor(string name) =>
         name.StartsWith("decoder.prediction.embed.") || name.StartsWith("decoder.embedding.") || name.StartsWith("joint.joint_net.2.");
@@ -118,10 +109,11 @@ public static class FineTuneInit
     {
         if (source.EndsWith(".nemo", StringComparison.OrdinalIgnoreCase))
         {
-            if (NemoLoader is null)
-                throw new NotSupportedException($"--init-from {source}: reading .nemo files is not available yet (NeMo import, issue 11); init from a SharpASR checkpoint folder or .sasr instead");
-            var nemo = NemoLoader(source);
-            return (nemo.Tensors, nemo.Vocabulary, "nemo");
+            // NeMo's state-dict names are ours; copies outlive the importer, which frees its tensors and unpacked files
+            using var nemo = Nemo.NemoImporter.Import(source);
+            using var spe = SentencePieceTokenizer.Load(nemo.TokenizerPath);
+            var tensors = nemo.StateDict.ToDictionary(kv => kv.Key, kv => kv.Value.Clone().DetachFromScope());
+            return (tensors, Vocabulary(spe), "nemo");
         }
         var package = ModelPackage.Read(source);
         var tokenizer = package.LoadTokenizer();

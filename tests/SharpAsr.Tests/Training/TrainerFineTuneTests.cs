@@ -1,3 +1,6 @@
+using SharpAsr.Nemo;
+using SharpAsr.Text;
+using SharpAsr.Models;
 using SharpAsr.Config;
 using SharpAsr.Training;
 using SharpTorch;
@@ -138,33 +141,17 @@ public sealed class TrainerFineTuneTests(TrainerCorpusFixture fx)
     }
 
     [Fact]
-    public void NemoFilesGoThroughTheImporterHook()
+    public void NemoFilesInitThroughTheImporter()
     {
-        var ckpt = Pretrained();
-        var nemo = Path.Combine(fx.Folder, "model.nemo");
-        var previous = FineTuneInit.NemoLoader;
-        try
-        {
-            FineTuneInit.NemoLoader = null;
-            var e = Assert.Throws<NotSupportedException>(() => NewTrainer(fx.NewOutputDir("nemo-none"), OneStep, initFrom: nemo));
-            Assert.Contains(".nemo", e.Message);
-            Assert.Contains("issue 11", e.Message);
-            // the importer hands over NeMo-named tensors (here: a SharpASR checkpoint's, which use the same names)
-            string? asked = null;
-            FineTuneInit.NemoLoader = path =>
-            {
-                asked = path;
-                return new FineTuneInit.NemoWeights(SafeTensors.Load(Path.Combine(ckpt, "model.safetensors")), null);
-            };
-            using var t = NewTrainer(fx.NewOutputDir("nemo"), OneStep, initFrom: nemo, exclude: new() { "decoder." });
-            Assert.Equal(nemo, asked);
-            Assert.Contains("joint.enc.weight", t.InitReport!.Loaded);
-            Assert.All(t.InitReport.Skipped, s => Assert.StartsWith("decoder.", s));
-            Assert.NotEmpty(t.InitReport.Skipped);
-        }
-        finally
-        {
-            FineTuneInit.NemoLoader = previous;
-        }
+        var path = Path.Combine(AppContext.BaseDirectory, "data", "nemo", "small_rnnt.nemo");
+        using var imported = NemoImporter.Import(path);
+        using var tokenizer = SentencePieceTokenizer.Load(imported.TokenizerPath);
+        using var model = new Transducer(imported.Config.Preprocessor.OutputFeatures, tokenizer.VocabSize, imported.Config.Model);
+        var report = FineTuneInit.Apply(model, tokenizer, path, new List<string>(), new List<string> { "decoder." });
+        Assert.Contains("joint.enc.weight", report.Loaded);
+        Assert.NotEmpty(report.Skipped);
+        Assert.All(report.Skipped, s => Assert.StartsWith("decoder.", s));
+        const string name = "encoder.layers.0.self_attn.linear_q.weight";
+        Assert.Equal(imported.StateDict[name].ToFloatArray(), model.StateDict()[name].ToFloatArray());
     }
 }
