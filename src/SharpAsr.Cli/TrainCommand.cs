@@ -15,7 +15,7 @@ internal static class TrainCommand
     {
         var cmd = new Command("train", "train or fine-tune a transducer");
         var config = new Option<string>("--config") { Description = "model + training YAML (configs/*.yaml)", Required = true };
-        var train = new Option<string[]>("--train-manifests") { Description = "NeMo JSON-lines manifests to train on", AllowMultipleArgumentsPerToken = true, Required = true };
+        var train = new Option<string[]>("--train-manifests") { Description = "NeMo JSON-lines manifests to train on; path:weight samples a manifest weight times per epoch (2 = twice, 0.5 = a random half); with train.is_tarred the tarred_audio_manifest.json", AllowMultipleArgumentsPerToken = true, Required = true };
         var val = new Option<string[]>("--val-manifests") { Description = "manifests to validate on (WER)", AllowMultipleArgumentsPerToken = true };
         var dataDir = new Option<string?>("--data-dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };

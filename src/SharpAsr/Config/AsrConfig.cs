@@ -97,4 +97,18 @@ public sealed class TrainConfig
     public int FinalBeamSize { get; set; } = 4;
     /// <summary>fp32, bf16 (the joint in bfloat16, fp32 master weights and loss) or fp16 (CUDA only; refused on CPU). See Training/MixedPrecision.</summary>
     public string Precision { get; set; } = "fp32";
+
+    // ---- training data (issue 5): transcript filter, tarred shards (NeMo's key names) ----
+    /// <summary>Drop training utterances whose normalised transcript is longer than this many characters (0 = no limit).</summary>
+    public int MaxTranscriptChars { get; set; }
+    /// <summary>Drop training utterances with more tokens than this (0 = no limit).</summary>
+    public int MaxTokens { get; set; }
+    /// <summary>The --train-manifests manifest is a tarred_audio_manifest.json and the audio is read from tar shards.</summary>
+    public bool IsTarred { get; set; }
+    /// <summary>With is_tarred: the shards, one brace pattern (audio_{0..127}.tar, _OP_/_CL_ for braces), relative to the manifest's folder unless rooted.</summary>
+    public string? TarredAudioFilepaths { get; set; }
+    /// <summary>With is_tarred: samples held in the shuffle buffer (0 or 1: stream order).</summary>
+    public int ShuffleN { get; set; } = 2048;
+    /// <summary>With is_tarred and several ranks: scatter (each rank its own shards) or replicate (every rank all shards).</summary>
+    public string ShardStrategy { get; set; } = "scatter";
 }

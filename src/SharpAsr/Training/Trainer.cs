@@ -44,7 +44,10 @@ public sealed class Trainer : IDisposable
     public InitReport? InitReport { get; }
     /// <summary>Phase timings (train.profile / --profile).</summary>
     public PhaseProfiler Profiler { get; }
-    readonly List<Utterance> _train;
+    /// <summary>The training batches' source: audio files, a weighted mix of manifests, or tar shards.</summary>
+    public TrainingData Data { get; }
+    /// <summary>Called with each training micro-batch before its forward pass (tests, tooling).</summary>
+    public Action<AudioBatch>? BatchHook { get; set; }
     readonly List<(string Name, List<Utterance> Utterances)> _val = new();
     readonly RnntLossOptions _lossOptions;
     readonly JointMemoryMode _jointMode;
@@ -84,9 +87,8 @@ public sealed class Trainer : IDisposable
             var p => throw new ConfigException($"train.unencodable '{p}': use fail, drop_line or drop_character"),
         };
         var encoder = _encoder = new TranscriptEncoder(Tokenizer, Normalizer, policy);
-        (_train, var summary) = DatasetBuilder.Build(o.TrainManifests, o.DataDir, encoder, cfg.Train.MinDuration, cfg.Train.MaxDuration);
-        ReportData("train", summary);
-        if (_train.Count == 0) throw new InvalidDataException("no usable training utterances (see the problems above)");
+        Data = new TrainingData(cfg.Train, cfg.Augment, o, encoder, dist, ReportData);
+        _log.Write($"data train: {Data.Description}");
         foreach (var m in o.ValManifests)
         {
             var (val, vs) = DatasetBuilder.Build(new[] { m }, o.DataDir, encoder, 0, double.MaxValue);
@@ -146,7 +148,7 @@ public sealed class Trainer : IDisposable
     // char labels from the training transcripts (normalised) when the config lists none, as NeMo users often do
     static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer) =>
         TokenizerFactory.TryCreate(cfg.Tokenizer) ?? CharTokenizer.Build(
-            o.TrainManifests.SelectMany(m => ManifestReader.Read(m, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
+            TrainingData.Parse(o).SelectMany(m => ManifestReader.Read(m.Path, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
 
     static Optimizer BuildOptimizer(OptimConfig c, IEnumerable<(string, Tensor)> parameters) => c.Name.ToLowerInvariant() switch
     {
@@ -207,9 +209,6 @@ public sealed class Trainer : IDisposable
         var signalled = cancel;
         using var agreedStop = _dist != null ? new CancellationTokenSource() : null;
         if (agreedStop != null) cancel = agreedStop.Token;
-        var sampler = new BucketBatchSampler(_train.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets,
-            rank: _dist?.Rank ?? 0, worldSize: _dist?.WorldSize ?? 1);
-        var loader = new BatchLoader(_train, Featurizer, training: true, t.NumWorkers, t.Prefetch, t.Seed, _cfg.Augment);
         var clock = Stopwatch.StartNew();
         long startStep = State.Step;
         double audioSeconds = 0, lossSum = 0;
@@ -219,15 +218,15 @@ public sealed class Trainer : IDisposable
         int epochOfNext = State.Epoch, positionOfNext = State.Position;
         Model.Train();
         Optimizer.ZeroGrad();
-        _log.Write($"training to step {t.Steps}: batch {t.BatchSize} × accumulation {accumulation}, {_train.Count} utterances");
+        _log.Write($"training to step {t.Steps}: batch {t.BatchSize} × accumulation {accumulation}, {Data.Count} utterances");
 
         while (State.Step < t.Steps && !cancel.IsCancellationRequested)
         {
-            var batches = sampler.Epoch(epochOfNext);
-            foreach (var batch in Profiler.TimeEnumeration(loader.Load(batches, epochOfNext, positionOfNext, cancel)))
+            foreach (var batch in Profiler.TimeEnumeration(Data.Load(Featurizer, epochOfNext, positionOfNext, cancel)))
             {
                 using (batch)
                 {
+                    BatchHook?.Invoke(batch);
                     double loss = ForwardBackward(batch, accumulation);
                     positionOfNext = batch.Position + 1;
                     bool bad = !double.IsFinite(loss);

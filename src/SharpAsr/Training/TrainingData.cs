@@ -1,0 +1,128 @@
+using SharpAsr.Config;
+using SharpAsr.Data;
+using SharpAsr.Data.Tarred;
+using SharpAsr.Features;
+using SharpAsr.Text;
+using SharpAsr.Training.Distributed;
+
+namespace SharpAsr.Training;
+
+/// <summary>
+/// Where the trainer's batches come from, chosen by the config and <c>--train-manifests</c>:
+/// audio files batched by <see cref="BucketBatchSampler"/>; audio files of several manifests mixed by weight
+/// (<c>a.json:2 b.json:0.5</c>, any weight ≠ 1) by <see cref="WeightedMixSampler"/>, which buckets the mix the same
+/// way; or tar shards (<c>train.is_tarred</c>) streamed by <see cref="TarredDataset"/>. Every source is deterministic
+/// for (seed, epoch, rank), so a run resumes at a saved (epoch, position), and splits its data over the ranks of
+/// <see cref="DistributedContext"/> so that all ranks take the same number of batches per epoch.
+/// </summary>
+public sealed class TrainingData
+{
+    readonly TrainConfig _t;
+    readonly AugmentConfig _augment;
+    readonly List<Utterance>? _files;
+    readonly BucketBatchSampler? _bucket;
+    readonly WeightedMixSampler? _mix;
+    readonly TarredDataset? _tarred;
+    // tar shards: the epoch ends after this many batches on every rank (the fewest any rank's shards fill)
+    readonly int _tarredBatches = int.MaxValue;
+
+    /// <summary>Utterances this rank draws from (tar shards: those its shards hold, as the manifest lists them).</summary>
+    public int Count { get; }
+    /// <summary>The training manifests with their weights, as given.</summary>
+    public IReadOnlyList<WeightedManifest> Manifests { get; }
+    /// <summary>One line for the log: which source and how it is split.</summary>
+    public string Description { get; }
+
+    /// <summary>--train-manifests entries ("path" or "path:weight") parsed.</summary>
+    public static List<WeightedManifest> Parse(TrainOptions o) => WeightedManifest.ParseAll(o.TrainManifests);
+
+    /// <param name="report">called with each data set's summary (name, summary) for the log</param>
+    public TrainingData(TrainConfig t, AugmentConfig augment, TrainOptions o, TranscriptEncoder encoder, DistributedContext? dist,
+        Action<string, DatasetSummary> report)
+    {
+        _t = t;
+        _augment = augment;
+        Manifests = Parse(o);
+        if (Manifests.GroupBy(m => Path.GetFullPath(m.Path)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"--train-manifests names {twice.First().Path} {twice.Count()} times; give it once with the weight you want (path:weight)");
+        var filter = new DatasetFilter(t.MinDuration, t.MaxDuration, t.MaxTranscriptChars, t.MaxTokens);
+        int rank = dist?.Rank ?? 0, world = dist?.WorldSize ?? 1;
+        if (t.IsTarred)
+        {
+            _tarred = OpenTarred(t, Manifests, filter, encoder, rank, world, report);
+            Count = _tarred.Count;
+            if (Count == 0) throw new InvalidDataException($"no usable training utterances in this rank's tar shards ({string.Join(", ", _tarred.Shards.Select(Path.GetFileName))})");
+            int batches = (Count + Math.Max(1, t.BatchSize) - 1) / Math.Max(1, t.BatchSize);
+            if (dist != null)
+            {
+                // scatter gives ranks shards of unequal size: all stop where the smallest runs out, or the others would wait forever
+                var perRank = new double[world];
+                perRank[rank] = batches;
+                batches = (int)dist.Sum(perRank).Min();
+            }
+            _tarredBatches = batches;
+            Description = $"tar shards: {_tarred.Shards.Count} of {_tarred.AllShards.Count} on this rank ({t.ShardStrategy}" +
+                (_tarred.ShardsLeftOut > 0 ? $", {_tarred.ShardsLeftOut} left out" : "") + $"), shuffle_n {t.ShuffleN}, {batches} batches per epoch";
+            return;
+        }
+
+        (_files, var summary) = DatasetBuilder.Build(Manifests.Select(m => m.Path), o.DataDir, encoder, filter);
+        report("train", summary);
+        if (_files.Count == 0) throw new InvalidDataException("no usable training utterances (see the problems above)");
+        Count = _files.Count;
+        if (Manifests.Any(m => m.Weight != 1))
+        {
+            _mix = new WeightedMixSampler(_files, Manifests, t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world);
+            var perEpoch = _mix.Mix(0).GroupBy(i => _files[i].Entry.Source).ToDictionary(g => g.Key, g => g.Count());
+            var kept = _files.GroupBy(u => u.Entry.Source).ToDictionary(g => g.Key, g => g.Count());
+            Description = "weighted mix: " + string.Join(", ", Manifests.Select(m =>
+                $"{m.Path} ×{m.Weight:0.###} ({kept.GetValueOrDefault(m.Path)} utterances, {perEpoch.GetValueOrDefault(m.Path)} per epoch)"));
+        }
+        else
+        {
+            _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world);
+            Description = $"audio files: {_files.Count} utterances in {Math.Max(1, t.NumBuckets)} duration buckets";
+        }
+    }
+
+    // NeMo's tarred layout: the manifest lists every utterance with its member name and shard_id; the audio is in the shards
+    static TarredDataset OpenTarred(TrainConfig t, IReadOnlyList<WeightedManifest> manifests, DatasetFilter filter, TranscriptEncoder encoder,
+        int rank, int world, Action<string, DatasetSummary> report)
+    {
+        if (manifests.Count != 1 || manifests[0].Weight != 1)
+            throw new ConfigException($"train.is_tarred: give exactly one --train-manifests, the shards' tarred_audio_manifest.json, without a weight (got {string.Join(" ", manifests.Select(m => m.Weight == 1 ? m.Path : $"{m.Path}:{m.Weight}"))})");
+        if (string.IsNullOrWhiteSpace(t.TarredAudioFilepaths))
+            throw new ConfigException("train.is_tarred needs train.tarred_audio_filepaths (the shards, e.g. audio_{0..127}.tar)");
+        ShardStrategy strategy;
+        try { strategy = ShardSplit.ParseStrategy(t.ShardStrategy); }
+        catch (ArgumentException e) { throw new ConfigException($"train.{e.Message}"); }
+        var options = new TarredDatasetOptions
+        {
+            TarPaths = t.TarredAudioFilepaths, ShuffleN = t.ShuffleN, Strategy = strategy, Rank = rank, WorldSize = world, Seed = t.Seed,
+        };
+        var dataset = TarredDataset.Open(manifests[0].Path, options, encoder, filter, out var summary);
+        report("train", summary);
+        return dataset;
+    }
+
+    /// <summary>The training batches of <paramref name="epoch"/> from <paramref name="start"/> on, loaded in the background.</summary>
+    public IEnumerable<AudioBatch> Load(Featurizer featurizer, int epoch, int start, CancellationToken cancel)
+    {
+        if (_tarred != null)
+            return new TarredBatchLoader(_tarred, featurizer, training: true, _t.BatchSize, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment)
+                .Load(epoch, start, cancel, _tarredBatches);
+        var loader = new BatchLoader(_files!, featurizer, training: true, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment);
+        return loader.Load(EpochBatches(epoch), epoch, start, cancel);
+    }
+
+    /// <summary>Audio files: the batches (indices into the kept utterances) of one epoch for this rank.</summary>
+    List<int[]> EpochBatches(int epoch) => _mix?.Epoch(epoch) ?? _bucket!.Epoch(epoch);
+
+    /// <summary>
+    /// The utterances of each batch of one epoch for this rank, in training order, without reading any audio
+    /// (tar shards are read, not decoded): what an epoch trains on.
+    /// </summary>
+    public IEnumerable<Utterance[]> EpochUtterances(int epoch) => _tarred != null
+        ? new TarredBatchLoader(_tarred, null!, true, _t.BatchSize, 1, 1, _t.Seed).Batches(epoch).Take(_tarredBatches).Select(b => b.Samples.Select(s => s.Utterance).ToArray())
+        : EpochBatches(epoch).Select(b => b.Select(i => _files![i]).ToArray());
+}
