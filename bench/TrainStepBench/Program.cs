@@ -56,22 +56,37 @@ var optimizer = new AdamW(model.NamedParameters(), cfg.Optim.Lr, weightDecay: cf
 var lossOptions = new RnntLossOptions { Blank = -1, Reduction = RnntReduction.MeanVolume };
 double firstLoss = double.NaN;
 var times = new List<double>();
+var phases = new double[6]; // encoder, predictor, joint, loss, backward, optimizer (ms, summed over timed steps)
 for (int s = 0; s < steps + 2; s++)
 {
     var sw = Stopwatch.StartNew();
+    double Lap() { var ms = sw.Elapsed.TotalMilliseconds; sw.Restart(); return ms; }
+    var lap = new double[6];
     using (var scope = Torch.NewScope())
     {
         var (enc, encLengths) = model.Encode(features, featureLengths);
+        lap[0] = Lap();
         var pred = model.Predictor.Forward(targets, targetLengths);
+        lap[1] = Lap();
         var logits = model.Joint.Forward(enc, pred);
+        lap[2] = Lap();
         var loss = RnntLoss.Compute(logits, targets, encLengths, targetLengths, lossOptions);
         if (s == 0) firstLoss = loss.Item();
+        lap[3] = Lap();
         loss.Backward();
+        lap[4] = Lap();
         optimizer.Step();
         optimizer.ZeroGrad();
+        lap[5] = Lap();
     }
-    if (s >= 2) times.Add(sw.Elapsed.TotalMilliseconds); // two warm-up steps
+    if (s >= 2) // two warm-up steps
+    {
+        times.Add(lap.Sum());
+        for (int i = 0; i < 6; i++) phases[i] += lap[i];
+    }
 }
+Console.Error.WriteLine("phases ms/step: " + string.Join("  ", new[] { "encoder", "predictor", "joint", "loss", "backward", "optimizer" }
+    .Select((n, i) => $"{n} {phases[i] / Math.Max(1, steps):F1}")));
 long peakKb = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:")).Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).First();
 times.Sort();
 Console.WriteLine($"parameters\t{model.ParameterCount}");
