@@ -5,7 +5,11 @@
 //   die                     rank 1 exits with code 3 after one all_reduce; the others hang, ignoring SIGTERM
 //   peer-dies               rank 1 exits with code 3 after one all_reduce; the others enter a barrier
 //   trainer <config> <train> <val> <out> <weights> [overrides]   the real Trainer, data-parallel;
-//                           every rank writes its final weights (float32) to <weights>.rank<N>
+//                           every rank writes its final weights (float32) to <weights>.rank<N> and prints
+//                           its step and skipped-step counter as name=value
+//   resume  (same arguments) the same, continuing the run in <out> (--resume)
+//   validate <config> <val> <out> <checkpoint> [overrides]   greedy validation of <checkpoint>'s model weights;
+//                           prints WER, word totals, CER, loss and the utterances this rank decoded
 using System.Globalization;
 using SharpAsr.Config;
 using SharpAsr.Training;
@@ -16,7 +20,8 @@ using SharpTorch.Optim;
 
 var env = DistributedEnvironment.Read();
 var timeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("DIST_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture));
-if (args[0] == "trainer") return RunTrainer(args, timeout);
+if (args[0] is "trainer" or "resume") return RunTrainer(args, timeout, resume: args[0] == "resume");
+if (args[0] == "validate") return Validate(args, timeout);
 using var group = env is null ? null : ProcessGroup.FromEnvironment(env, "gloo", timeout);
 int rank = group?.Rank ?? 0, world = group?.WorldSize ?? 1;
 try
@@ -54,19 +59,50 @@ catch (TorchException e)
     return 1;
 }
 
-static int RunTrainer(string[] a, TimeSpan timeout)
+static int RunTrainer(string[] a, TimeSpan timeout, bool resume)
 {
     using var dist = DistributedContext.FromEnvironment("gloo", timeout);
     var options = new TrainOptions
     {
         ConfigPath = a[1], TrainManifests = { a[2] }, ValManifests = { a[3] }, OutputDir = a[4],
-        Overrides = a.Skip(6).ToList(),
+        Overrides = a.Skip(6).ToList(), Resume = resume,
     };
-    using (var trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist))
+    Trainer trainer;
+    try { trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist); }
+    catch (InvalidOperationException e)
+    {
+        Console.WriteLine($"error: {e.Message}");  // e.g. a resume refused
+        return 1;
+    }
+    using (trainer)
     {
         trainer.Run();
         WriteWeights(trainer.Model.Parameters().ToList(), $"{a[5]}.rank{dist?.Rank ?? 0}");
+        Console.WriteLine($"step={trainer.State.Step}");
+        Console.WriteLine($"skipped={trainer.State.SkippedSteps}");
     }
+    return 0;
+}
+
+static int Validate(string[] a, TimeSpan timeout)
+{
+    using var dist = DistributedContext.FromEnvironment("gloo", timeout);
+    var options = new TrainOptions
+    {
+        ConfigPath = a[1], TrainManifests = { a[2] }, ValManifests = { a[2] }, OutputDir = a[3],
+        Overrides = a.Skip(5).Append("train.ema_decay=0").ToList(),  // validate the checkpoint's model weights themselves
+    };
+    using var trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist);
+    using (var scope = Torch.NewScope())
+        trainer.Model.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(Path.Combine(a[4], "model.safetensors")), strict: true);
+    var r = trainer.Validate().Single();
+    var inv = CultureInfo.InvariantCulture;
+    Console.WriteLine($"wer={r.Wer.ToString("R", inv)}");
+    Console.WriteLine($"words={r.Words.ReferenceLength},{r.Words.Substitutions},{r.Words.Deletions},{r.Words.Insertions}");
+    Console.WriteLine($"cer={r.Cer.ToString("R", inv)}");
+    Console.WriteLine($"loss={r.Loss.ToString("R", inv)}");
+    Console.WriteLine($"utterances={r.Utterances}");
+    Console.WriteLine($"decoded={r.DecodedHere}");
     return 0;
 }
 

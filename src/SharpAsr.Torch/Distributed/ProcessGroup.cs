@@ -89,6 +89,32 @@ public sealed unsafe class ProcessGroup : IDisposable
     /// <summary>True when <paramref name="flag"/> is true on any rank (e.g. a non-finite loss: then every rank skips the step).</summary>
     public bool AnyRank(bool flag) => SumAcrossRanks(flag ? 1 : 0)[0] > 0;
 
+    /// <summary>
+    /// Every rank's bytes, indexed by rank (lengths may differ): a small all-gather for per-rank state such
+    /// as random generator states, built on all_reduce (each rank fills its own row of a zero matrix).
+    /// </summary>
+    public byte[][] AllGatherBytes(byte[] local)
+    {
+        using var scope = Torch.NewScope();
+        var longest = Torch.Tensor(new long[] { local.Length });
+        AllReduce(longest, ReduceOp.Max);
+        long width = longest.ToArray<long>()[0] + 1;  // column 0: the row's length
+        var rows = new long[WorldSize * width];
+        rows[Rank * width] = local.Length;
+        for (int i = 0; i < local.Length; i++) rows[Rank * width + 1 + i] = local[i];
+        var t = Torch.Tensor(rows, WorldSize, width);
+        AllReduce(t);
+        var sums = t.ToArray<long>();
+        var result = new byte[WorldSize][];
+        for (int r = 0; r < WorldSize; r++)
+        {
+            long start = r * width;
+            result[r] = new byte[sums[start]];
+            for (int i = 0; i < result[r].Length; i++) result[r][i] = (byte)sums[start + 1 + i];
+        }
+        return result;
+    }
+
     static IntPtr[] Handles(IReadOnlyList<Tensor> tensors)
     {
         var h = new IntPtr[tensors.Count];

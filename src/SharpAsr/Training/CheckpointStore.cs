@@ -16,6 +16,11 @@ public sealed class TrainingState
     public long SkippedSteps { get; set; }
     /// <summary>State of the global libtorch generator (dropout), base64.</summary>
     public string? TorchRngState { get; set; }
+    /// <summary>Ranks of the run that wrote it (0: a checkpoint from before this was recorded). The epoch
+    /// position counts each rank's share of the batches, so a resume needs the same world size.</summary>
+    public int WorldSize { get; set; }
+    /// <summary>A data-parallel run's generator state of every rank (index = rank), base64; null for one process.</summary>
+    public List<string>? RankTorchRngStates { get; set; }
     /// <summary>EMA updates applied so far (0 with EMA off).</summary>
     public long EmaUpdates { get; set; }
 }

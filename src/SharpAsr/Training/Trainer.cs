@@ -15,7 +15,13 @@ using SharpTorch.Optim;
 namespace SharpAsr.Training;
 
 /// <summary>Validation result of one set.</summary>
-public sealed record ValidationResult(string Set, double Wer, double Cer, double Loss, int Utterances, IReadOnlyList<(string Reference, string Hypothesis)> Samples);
+public sealed record ValidationResult(string Set, double Wer, double Cer, double Loss, int Utterances, IReadOnlyList<(string Reference, string Hypothesis)> Samples)
+{
+    /// <summary>Word totals behind <see cref="Wer"/> (reference words, S, D, I) over the whole set, all ranks together.</summary>
+    public ErrorTotals Words { get; init; }
+    /// <summary>Utterances this process decoded: the whole set, or this rank's share in a data-parallel run.</summary>
+    public int DecodedHere { get; init; }
+}
 
 /// <summary>
 /// The training job: builds tokenizer, data, featurizer, model and optimizer from the config, then
@@ -160,11 +166,15 @@ public sealed class Trainer : IDisposable
     void ResumeFromLatest()
     {
         var dir = _checkpoints.Latest() ?? throw new InvalidOperationException($"--resume: no checkpoint in {_checkpoints.Root}");
+        State = CheckpointStore.ReadState(dir);
+        int world = _dist?.WorldSize ?? 1;
+        if (State.WorldSize > 0 && State.WorldSize != world)
+            throw new InvalidOperationException($"--resume: {dir} was written by a run on {State.WorldSize} rank(s) and this run has {world}: " +
+                $"resume with the same world size (--nproc {State.WorldSize} or WORLD_SIZE={State.WorldSize}), since its epoch position counts each rank's share of the batches");
         using var scope = Torch.NewScope();
         var weights = SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "model.safetensors"));
         Model.LoadStateDict(weights, strict: true);
         Optimizer.LoadStateDict(SharpTorch.Serialization.SafeTensors.Load(Path.Combine(dir, "optimizer.safetensors")));
-        State = CheckpointStore.ReadState(dir);
         if (Ema != null)
         {
             var emaPath = Path.Combine(dir, CheckpointStore.EmaFile);
@@ -176,7 +186,9 @@ public sealed class Trainer : IDisposable
             }
         }
         // dropout continues the random stream of the interrupted run (a checkpoint without it: a fresh stream)
-        if (State.TorchRngState is { Length: > 0 } rng) Torch.SetRngState(Convert.FromBase64String(rng));
+        // (each rank its own stream in a data-parallel run)
+        var rngState = _dist != null && State.RankTorchRngStates is { } perRank ? perRank[_dist.Rank] : State.TorchRngState;
+        if (rngState is { Length: > 0 } rng) Torch.SetRngState(Convert.FromBase64String(rng));
         _log.Write($"resumed from {dir}: step {State.Step}, epoch {State.Epoch}, batch {State.Position}");
     }
 
@@ -295,7 +307,7 @@ public sealed class Trainer : IDisposable
         }
         Save("last");
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
-        else if (IsMain && _val.Count > 0) FinalEvaluation();
+        else if (_val.Count > 0) FinalEvaluation();  // every rank decodes its share
         if (Profiler.Table() is { } table) _log.Write(table);
     }
 
@@ -422,6 +434,7 @@ public sealed class Trainer : IDisposable
         var loader = new BatchLoader(utts, Featurizer, training: false, t.NumWorkers, t.Prefetch, t.Seed);
         var order = Enumerable.Range(0, utts.Count).OrderBy(i => utts[i].Entry.Duration).ToArray();
         var batches = order.Chunk(Math.Max(1, t.BatchSize)).ToList();
+        if (_dist != null) batches = _dist.Share(batches).ToList();  // the counts are summed over the ranks below
         var wer = new ErrorRateCalculator(Normalizer);
         var samples = new List<(string, string)>();
         double lossSum = 0;
@@ -442,13 +455,20 @@ public sealed class Trainer : IDisposable
                 }
             }
         }
-        return new ValidationResult(name, wer.Wer, wer.Cer, lossSum / Math.Max(1, utts.Count), utts.Count, samples);
+        var (words, chars) = (wer.WordTotals, wer.CharTotals);
+        if (_dist != null) (words, chars, lossSum) = _dist.SumEvaluation(words, chars, lossSum);
+        return new ValidationResult(name, words.Rate, chars.Rate, lossSum / Math.Max(1, utts.Count), utts.Count, samples)
+            { Words = words, DecodedHere = wer.Utterances.Count };
     }
 
     void Save(string name)
     {
+        // every rank reaches each save (same step, same validation WER): the checkpoint keeps each rank's generator
+        var rankRngStates = _dist?.GatherRngStates();
         if (!IsMain) return;  // rank 0 writes; the others hold the same weights
         State.TorchRngState = Convert.ToBase64String(Torch.GetRngState());
+        State.WorldSize = _dist?.WorldSize ?? 1;
+        State.RankTorchRngStates = rankRngStates?.Select(Convert.ToBase64String).ToList();
         State.EmaUpdates = Ema?.Updates ?? 0;
         _checkpoints.Save(name, Model.StateDict(), Optimizer.StateDict(), State, ConfigWriter.ToYaml(_cfg), WriteTokenizer, Ema?.StateDict());
         _log.Write($"saved checkpoint {Path.Combine(_checkpoints.Root, name)}");

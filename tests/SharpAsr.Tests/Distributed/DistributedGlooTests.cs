@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using SharpAsr.Training.Distributed;
@@ -12,28 +11,10 @@ namespace SharpAsr.Tests.Distributed;
 /// </summary>
 public class DistributedGlooTests
 {
-    static readonly string Worker = Path.Combine(AppContext.BaseDirectory, "DistributedWorker.dll");
+    static (int Code, List<string> Lines, TimeSpan Elapsed) Launch(int nproc, IReadOnlyDictionary<string, string>? env, params string[] args) =>
+        Workers.Launch(nproc, env, args);
 
-    static (int Code, List<string> Lines, TimeSpan Elapsed) Launch(int nproc, IReadOnlyDictionary<string, string>? env, params string[] args)
-    {
-        var lines = new ConcurrentQueue<string>();
-        var clock = Stopwatch.StartNew();
-        int code = LocalLauncher.Run(new LaunchOptions
-        {
-            Program = "dotnet",
-            Arguments = new[] { Worker }.Concat(args).ToList(),
-            NProc = nproc,
-            GracePeriod = TimeSpan.FromSeconds(2),
-            Environment = env,
-            Output = lines.Enqueue,
-        });
-        return (code, lines.ToList(), clock.Elapsed);
-    }
-
-    static Dictionary<string, string> Values(List<string> lines, int rank) =>
-        lines.Where(l => l.StartsWith($"[rank {rank}] ") && l.Contains('='))
-            .Select(l => l[$"[rank {rank}] ".Length..].Split('=', 2))
-            .ToDictionary(kv => kv[0], kv => kv[1]);
+    static Dictionary<string, string> Values(List<string> lines, int rank) => Workers.Values(lines, rank);
 
     [Fact]
     public void Collectives_TwoRanks_SumMaxIntsBroadcastFlags()
@@ -67,15 +48,8 @@ public class DistributedGlooTests
             }
             else
             {
-                // a plain single process: no RANK / WORLD_SIZE, no process group
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                psi.ArgumentList.Add(Worker);
-                foreach (var a in args) psi.ArgumentList.Add(a);
-                foreach (var v in new[] { "RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT" }) psi.Environment.Remove(v);
-                using var p = Process.Start(psi)!;
-                var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                Assert.True(p.ExitCode == 0, output);
+                var (code, lines) = Workers.RunAlone(args);  // a plain single process: no RANK / WORLD_SIZE, no process group
+                Assert.True(code == 0, string.Join("\n", lines));
             }
             var bytes = File.ReadAllBytes(file);
             return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
@@ -122,7 +96,7 @@ public class DistributedGlooTests
         var ranks = Enumerable.Range(0, 2).Select(rank =>
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add(Worker);
+            psi.ArgumentList.Add(Workers.Dll);
             psi.ArgumentList.Add("peer-dies");
             var vars = new SharpTorch.Distributed.DistributedEnvironment(rank, 2, rank, "127.0.0.1", port).ToVariables();
             foreach (var (k, v) in vars) psi.Environment[k] = v;

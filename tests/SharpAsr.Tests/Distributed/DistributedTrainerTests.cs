@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SharpAsr.Demo;
 using SharpAsr.Training.Distributed;
 using Xunit;
 
@@ -8,26 +7,10 @@ namespace SharpAsr.Tests.Distributed;
 /// <summary>The real Trainer on two Gloo ranks (tests/DistributedWorker "trainer"), on a few synthetic utterances.</summary>
 public class DistributedTrainerTests
 {
-    static string RepoFile(string relative)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, relative))) return Path.Combine(d.FullName, relative);
-        throw new FileNotFoundException(relative);
-    }
-
     static string Corpus(string dir, int n)
     {
-        var lines = new List<string>();
-        for (int i = 0; i < n; i++)
-        {
-            double seconds = 0.4 + 0.05 * i;
-            var samples = new float[(int)(seconds * 16000)];
-            for (int k = 0; k < samples.Length; k++) samples[k] = 0.3f * MathF.Sin(2 * MathF.PI * (200 + 40 * i) * k / 16000f);
-            WavWriter.WriteMono16(Path.Combine(dir, $"u{i}.wav"), samples, 16000);
-            lines.Add($"{{\"audio_filepath\": \"u{i}.wav\", \"duration\": {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}, \"text\": \"{(i % 2 == 0 ? "abc" : "de f")}\"}}");
-        }
         var manifest = Path.Combine(dir, "train.json");
-        File.WriteAllLines(manifest, lines);
+        File.WriteAllLines(manifest, Workers.SineUtterances(dir, n));
         return manifest;
     }
 
@@ -46,7 +29,7 @@ public class DistributedTrainerTests
                 Program = "dotnet",
                 Arguments = new[]
                 {
-                    Path.Combine(AppContext.BaseDirectory, "DistributedWorker.dll"), "trainer", RepoFile("configs/tiny.yaml"), manifest, manifest, output, weights,
+                    Workers.Dll, "trainer", Workers.RepoFile("configs/tiny.yaml"), manifest, manifest, output, weights,
                     "model.encoder.hidden=32", "model.predictor.hidden=32", "model.joint.hidden=32", "model.predictor.embed_dim=16",
                     "train.batch_size=2", "train.steps=4", "train.log_every=2", "train.save_every=0", "train.val_every=4", "train.num_workers=0",
                 },

@@ -1,3 +1,4 @@
+using SharpAsr.Metrics;
 using SharpTorch;
 using SharpTorch.Distributed;
 
@@ -51,6 +52,24 @@ public sealed class DistributedContext : IDisposable
 
     /// <summary>Element-wise sums over the ranks (loss sums, counts, audio seconds for the log line).</summary>
     public double[] Sum(params double[] values) => Group.SumAcrossRanks(values);
+
+    /// <summary>The evaluation batches this rank decodes: every WorldSize-th from its rank on, so that the
+    /// ranks split one set (the same batches a single process would build) without overlap.</summary>
+    public IEnumerable<T> Share<T>(IReadOnlyList<T> batches) => batches.Where((_, i) => i % WorldSize == Rank);
+
+    /// <summary>Word and character totals (reference length, S, D, I) and the loss sum over every rank's
+    /// share: WER = ΣS+D+I ÷ Σreference words, as one process decoding the whole set counts it.</summary>
+    public (ErrorTotals Words, ErrorTotals Chars, double LossSum) SumEvaluation(ErrorTotals words, ErrorTotals chars, double lossSum)
+    {
+        var s = Sum(words.ReferenceLength, words.Substitutions, words.Deletions, words.Insertions,
+            chars.ReferenceLength, chars.Substitutions, chars.Deletions, chars.Insertions, lossSum);
+        ErrorTotals Totals(int at) => new((long)s[at], (long)s[at + 1], (long)s[at + 2], (long)s[at + 3]);
+        return (Totals(0), Totals(4), s[8]);
+    }
+
+    /// <summary>Every rank's libtorch generator state (dropout), indexed by rank: the checkpoint keeps them
+    /// all, since ranks that drew different amounts of randomness hold different states.</summary>
+    public byte[][] GatherRngStates() => Group.AllGatherBytes(Torch.GetRngState());
 
     public void Dispose() => Group.Dispose();
 }
