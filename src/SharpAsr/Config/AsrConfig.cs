@@ -95,6 +95,8 @@ public sealed class TrainConfig
     public bool Profile { get; set; }
     /// <summary>Beam of the final evaluation on the validation sets after training (modified beam search); 1 or less: greedy only.</summary>
     public int FinalBeamSize { get; set; } = 4;
+    /// <summary>beam (Graves / NeMo: several symbols per frame, the safe choice for character models) or modified_beam (icefall: faster, one symbol per frame).</summary>
+    public string FinalBeamStrategy { get; set; } = "beam";
     /// <summary>fp32, bf16 (the joint in bfloat16, fp32 master weights and loss) or fp16 (CUDA only; refused on CPU). See Training/MixedPrecision.</summary>
     public string Precision { get; set; } = "fp32";
 

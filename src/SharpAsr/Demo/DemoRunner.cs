@@ -13,6 +13,8 @@ public sealed class DemoOptions
     /// <summary>Training steps (null = the config's).</summary>
     public int? Steps { get; set; }
     public List<string> Overrides { get; set; } = new();
+    /// <summary>Beam size of the final evaluation (train.final_beam_strategy picks the search).</summary>
+    public int BeamSize { get; set; } = 4;
 }
 
 /// <summary>
@@ -33,7 +35,9 @@ public static class DemoRunner
 
         var modelDir = Path.Combine(o.OutputDir, "model");
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, true); // every demo run trains afresh
-        var overrides = new List<string>(o.Overrides);
+        // the trainer's own final evaluation is greedy only here: the demo evaluates dev and test both ways below
+        var overrides = new List<string> { "train.final_beam_size=1" };
+        overrides.AddRange(o.Overrides);
         if (o.Steps is { } s) overrides.Insert(0, $"train.steps={s}");
         var cfg = AsrConfig.Load(o.ConfigPath, overrides);
         var options = new TrainOptions
@@ -49,14 +53,17 @@ public static class DemoRunner
         trainer.Run(cancel);
         var trainSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds;
 
-        var dev = trainer.Validate().First();
+        var beam = trainer.BeamOptions(o.BeamSize);
+        var dev = trainer.EvaluateManifest(corpus.DevManifest);
+        var devBeam = trainer.EvaluateManifest(corpus.DevManifest, beam);
         var test = trainer.EvaluateManifest(corpus.TestManifest);
+        var testBeam = trainer.EvaluateManifest(corpus.TestManifest, beam);
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine("| set | voices | utterances | greedy WER | greedy CER |");
-        sb.AppendLine("| --- | --- | --- | --- | --- |");
-        sb.AppendLine($"| dev | unseen | {dev.Utterances} | {dev.Wer:P2} | {dev.Cer:P2} |");
-        sb.AppendLine($"| test | unseen, unseen sentences | {test.Utterances} | {test.Wer:P2} | {test.Cer:P2} |");
+        sb.AppendLine($"| set | voices | sentences | utterances | greedy WER | beam {o.BeamSize} WER | greedy CER | beam {o.BeamSize} CER |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine($"| dev | unseen | unseen | {dev.Utterances} | {dev.Wer:P2} | {devBeam.Wer:P2} | {dev.Cer:P2} | {devBeam.Cer:P2} |");
+        sb.AppendLine($"| test | unseen | unseen | {test.Utterances} | {test.Wer:P2} | {testBeam.Wer:P2} | {test.Cer:P2} | {testBeam.Cer:P2} |");
         sb.AppendLine();
         sb.AppendLine("learning curve (train loss by step):");
         sb.Append(TextPlot.Render(trainer.LossHistory.Select(p => ((double)p.Step, p.Loss)).ToList(), 60, 12));

@@ -312,7 +312,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// After training: each validation set decoded greedily and with modified beam search (train.final_beam_size),
+    /// After training: each validation set decoded greedily and with beam search (train.final_beam_size, final_beam_strategy),
     /// with the EMA weights when EMA is on; logged side by side and written to TensorBoard (final/SET/wer_*).
     /// </summary>
     public List<(string Set, double GreedyWer, double BeamWer)> FinalEvaluation()
@@ -320,7 +320,7 @@ public sealed class Trainer : IDisposable
         var results = new List<(string, double, double)>();
         int beam = _cfg.Train.FinalBeamSize;
         var greedy = new DecodingOptions { Strategy = "greedy", MaxSymbolsPerFrame = _cfg.Train.MaxSymbolsPerFrame };
-        var beamSearch = DecodingOptions.ForBeam(beam);
+        var beamSearch = BeamOptions(beam);
         using var swap = Ema?.SwapIn();
         Model.Eval();
         try
@@ -416,17 +416,30 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Greedy WER of the current model on another manifest (e.g. the held-out test set).</summary>
-    public ValidationResult EvaluateManifest(string manifest)
+    public ValidationResult EvaluateManifest(string manifest, DecodingOptions? decoding = null)
     {
         var (utts, summary) = DatasetBuilder.Build(new[] { manifest }, _o.DataDir, _encoder, 0, double.MaxValue);
         ReportData(Path.GetFileNameWithoutExtension(manifest), summary);
         using var swap = Ema?.SwapIn();
         Model.Eval();
-        try { return Evaluate(Path.GetFileNameWithoutExtension(manifest), utts, GreedyOptions); }
+        try { return Evaluate(Path.GetFileNameWithoutExtension(manifest), utts, decoding ?? GreedyOptions); }
         finally { Model.Train(); }
     }
 
     DecodingOptions GreedyOptions => new() { Strategy = "greedy", MaxSymbolsPerFrame = _cfg.Train.MaxSymbolsPerFrame };
+
+    /// <summary>The configured beam search (greedy for beam size 1).</summary>
+    public DecodingOptions BeamOptions(int beamSize)
+    {
+        var o = new DecodingOptions
+        {
+            Strategy = beamSize > 1 ? _cfg.Train.FinalBeamStrategy : "greedy",
+            BeamSize = Math.Max(1, beamSize),
+            MaxSymbolsPerFrame = _cfg.Train.MaxSymbolsPerFrame,
+        };
+        o.Validate();
+        return o;
+    }
 
     ValidationResult Evaluate(string name, List<Utterance> utts, DecodingOptions decoding)
     {
