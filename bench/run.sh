@@ -26,6 +26,6 @@ out="$root/bench/results/RESULTS.md"
   echo
   echo "## Transducer loss (B=8, T=400)"
   echo
-  "$root/bench/loss.sh" 8 400 "20 50" "256 1024" 1 | grep '^|'
+  "$root/bench/loss.sh" 8 400 "20 50" "256" 1 | grep '^|'
 } | tee "$out"
 echo "written: $out"
