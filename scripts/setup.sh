@@ -32,7 +32,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q >/dev/null
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # recommended packages too: the development machines were set up that way (sox formats, BLAS variants …)
+  $sudo apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 
 if ! command -v dotnet >/dev/null; then
