@@ -41,6 +41,9 @@ public sealed class TokenizerConfig
 
 public sealed class LossConfig
 {
+    /// <summary>rnnt (the exact loss) or pruned (k2's pruned RNN-T: simple loss + pruned loss, mixed by a warm-up schedule).</summary>
+    public string Type { get; set; } = "rnnt";
+    public PrunedLossConfig Pruned { get; set; } = new();
     /// <summary>mean_batch (NeMo's default), mean_volume (÷ target tokens), mean, sum.</summary>
     public string Reduction { get; set; } = "mean_batch";
     /// <summary>plain, packed or sub_batched (see the loss section of the README).</summary>
@@ -50,6 +53,18 @@ public sealed class LossConfig
     public double FastemitLambda { get; set; }
     public double DelayPenalty { get; set; }
     public double? Clamp { get; set; }
+}
+
+/// <summary>loss.pruned: k2/icefall's pruned RNN-T settings.</summary>
+public sealed class PrunedLossConfig
+{
+    /// <summary>Predictor positions kept per frame (k2 s_range).</summary>
+    public int SRange { get; set; } = 5;
+    public double LmScale { get; set; } = 0.25;
+    public double AmScale { get; set; }
+    /// <summary>Weight of the simple loss after the warm-up (it starts at 1; the pruned loss goes 0.1 → 1).</summary>
+    public double SimpleScale { get; set; } = 0.5;
+    public int WarmupSteps { get; set; } = 2000;
 }
 
 public sealed class OptimConfig

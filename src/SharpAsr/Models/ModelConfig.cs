@@ -6,6 +6,11 @@ public sealed class ModelConfig
     public EncoderConfig Encoder { get; set; } = new();
     public PredictorConfig Predictor { get; set; } = new();
     public JointConfig Joint { get; set; } = new();
+    /// <summary>
+    /// Vocabulary-sized projections of the encoder and predictor outputs (icefall's <c>simple_am_proj</c>,
+    /// <c>simple_lm_proj</c>) for the pruned loss's trivial joiner; switched on by the trainer with loss.type pruned.
+    /// </summary>
+    public bool SimpleProjections { get; set; }
 }
 
 public sealed class EncoderConfig

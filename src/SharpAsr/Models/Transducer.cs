@@ -12,6 +12,9 @@ public sealed class Transducer : Module
     public IEncoder Encoder { get; }
     public IPredictor Predictor { get; }
     public Joint Joint { get; }
+    /// <summary>Encoder → V+1 and predictor → V+1 projections of the pruned loss (null unless model.simple_projections).</summary>
+    public Linear? SimpleAm { get; }
+    public Linear? SimpleLm { get; }
     public long VocabSize { get; }
     public long Blank => VocabSize;
 
@@ -32,6 +35,11 @@ public sealed class Transducer : Module
             var t => throw new ArgumentException($"model.predictor.type '{t}' is not known (available: lstm, stateless)"),
         };
         Joint = RegisterModule("joint", new Joint(Encoder.OutputDim, Predictor.OutputDim, vocabSize + 1, cfg.Joint));
+        if (cfg.SimpleProjections)
+        {
+            SimpleAm = RegisterModule("simple_am_proj", new Linear(Encoder.OutputDim, vocabSize + 1));
+            SimpleLm = RegisterModule("simple_lm_proj", new Linear(Predictor.OutputDim, vocabSize + 1));
+        }
     }
 
     public (Tensor Output, Tensor Lengths) Encode(Tensor features, Tensor lengths) => Encoder.Forward(features, lengths);

@@ -58,6 +58,8 @@ public sealed class Trainer : IDisposable
     readonly RnntLossOptions _lossOptions;
     readonly JointMemoryMode _jointMode;
     readonly TranscriptEncoder _encoder;
+    readonly PrunedRnntOptions? _pruned;
+    readonly PrunedLossSchedule _prunedSchedule;
 
     /// <summary>Mean training loss at each logged step (for the demo's learning curve).</summary>
     public List<(long Step, double Loss)> LossHistory { get; } = new();
@@ -70,6 +72,15 @@ public sealed class Trainer : IDisposable
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
         if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
             throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
+        _pruned = cfg.Loss.Type.ToLowerInvariant() switch
+        {
+            "rnnt" => null,
+            "pruned" => new PrunedRnntOptions { SRange = cfg.Loss.Pruned.SRange, LmScale = cfg.Loss.Pruned.LmScale, AmScale = cfg.Loss.Pruned.AmScale },
+            var t => throw new ConfigException($"loss.type '{t}': use rnnt or pruned"),
+        };
+        // the pruned loss needs the trivial joiner's projections; recorded in the saved config so the model reloads with them
+        if (_pruned != null) cfg.Model.SimpleProjections = true;
+        _prunedSchedule = new PrunedLossSchedule(cfg.Loss.Pruned.SimpleScale, cfg.Loss.Pruned.WarmupSteps);
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
@@ -374,6 +385,12 @@ public sealed class Trainer : IDisposable
             var pred = Model.Predictor.Forward(batch.Targets, batch.TargetLengths);
             var encProj = Model.Joint.ProjectEncoder(enc);
             var predProj = Model.Joint.ProjectPredictor(pred);
+            if (_pruned != null)
+            {
+                var (simple, pruned) = PrunedRnntLoss.Compute(encProj, predProj, Model.SimpleAm!.Forward(enc), Model.SimpleLm!.Forward(pred),
+                    Model.Joint.Combine, batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _pruned);
+                return _prunedSchedule.Mix(simple, pruned, State.Step);
+            }
             return TransducerJointLoss.Compute(_jointMode, encProj, predProj, Model.Joint.Combine,
                 batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _cfg.Loss.SubBatch);
         }
