@@ -94,6 +94,21 @@ public class RnntPrunedTests
         Assert.Contains(Enumerable.Range(0, Batch), b => p[b] > full[b] + 1e-6); // it did prune something
     }
 
+    [Fact]
+    public void WithoutGradientsTheLossIsTheSame()
+    {
+        // validation runs under no-grad: the prune ranges still need the simple lattice's flows
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = 0, Reduction = RnntReduction.None };
+        var options = new PrunedRnntOptions { SRange = 2 };
+        var (simple, pruned) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss, options);
+        using var noGrad = Torch.NoGrad();
+        var (simple2, pruned2) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss, options);
+        Assert.Equal(simple.ToDoubleArray(), simple2.ToDoubleArray());
+        Assert.Equal(pruned.ToDoubleArray(), pruned2.ToDoubleArray());
+    }
+
     [Theory]
     [InlineData(2, 7, 5, 1)]
     [InlineData(3, 4, 9, 2)]

@@ -42,7 +42,7 @@ public static class PrunedRnntLoss
 
         // ---- simple loss ------------------------------------------------------------------------------
         var (simpleBlank, simpleLabel) = SimpleLogProbs(am, lm, paddedTargets, blank, pruned);
-        var simple = RnntLoss.FromLogProbs(simpleBlank, simpleLabel, frameCounts, tokenCounts, perUtterance, out var lattice);
+        var simple = RnntLoss.FromLogProbs(simpleBlank, simpleLabel, frameCounts, tokenCounts, perUtterance, out var lattice, needFlows: true);
 
         // ---- prune ranges from the simple lattice's occupation, then the pruned joint and loss ---------
         int range = Math.Min(pruned.SRange, maxU1);

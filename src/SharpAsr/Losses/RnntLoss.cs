@@ -92,8 +92,9 @@ public static class RnntLoss
     /// Returns the per-utterance losses [B]; gradients reach both inputs through autograd.
     /// <paramref name="lattice"/> returns the recursion's result (edge flows), e.g. for prune ranges.
     /// </summary>
+    /// <param name="needFlows">compute the edge flows even without a gradient (the pruned loss picks its ranges from them, also in validation)</param>
     public static Tensor FromLogProbs(Tensor blankLogProbs, Tensor labelLogProbs, long[] frames, long[] tokens, RnntLossOptions options,
-        out RnntLattice.Result lattice)
+        out RnntLattice.Result lattice, bool needFlows = false)
     {
         var shape = blankLogProbs.Shape;
         if (shape.Length != 3 || !labelLogProbs.Shape.SequenceEqual(shape))
@@ -107,7 +108,7 @@ public static class RnntLoss
         double[] host;
         using (Torch.NoGrad())
             host = Torch.Stack(new[] { blankLogProbs, labelLogProbs }, 3).ToDoubleArray();
-        lattice = RnntLattice.Run(host, batch, maxT, maxU1, frames, tokens, options.FastEmitLambda, options.DelayPenaltyLambda, wantGradient);
+        lattice = RnntLattice.Run(host, batch, maxT, maxU1, frames, tokens, options.FastEmitLambda, options.DelayPenaltyLambda, wantGradient || needFlows);
         var dtype = blankLogProbs.DType;
         var value = Torch.FromArray<double>(lattice.Loss, new long[] { batch }, DType.Float64, blankLogProbs.Device).To(dtype);
         if (!wantGradient) return value.MoveToOuterScope();
