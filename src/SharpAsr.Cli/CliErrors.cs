@@ -19,6 +19,16 @@ internal static class CliErrors
         }
     }
 
+    /// <summary>Manifest paths of a multi-value option, and the words that are not paths (overrides, stray flags).</summary>
+    public static List<string> SplitManifests(IEnumerable<string>? values, out List<string> others)
+    {
+        var paths = new List<string>();
+        others = new List<string>();
+        foreach (var v in values ?? Array.Empty<string>())
+            (v.StartsWith('-') || v.StartsWith('~') || v.StartsWith('+') || v.Contains('=') ? others : paths).Add(v);
+        return paths;
+    }
+
     /// <summary>Words left over after parsing must be dotted overrides; a leftover --flag is a typo: suggest the nearest.</summary>
     public static List<string> CheckOverrides(IEnumerable<string> rest, IEnumerable<string> knownFlags)
     {

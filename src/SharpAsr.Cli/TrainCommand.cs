@@ -65,13 +65,17 @@ internal static class TrainCommand
             var overrides = flagKeys.Where(f => parse.GetValue(f.Option) is not null)
                 .Select(f => $"{f.Key}={parse.GetValue(f.Option)}").ToList();
             if (parse.GetValue(profile)) overrides.Add("train.profile=true");
-            overrides.AddRange(CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), known));
+            // manifest lists take several values, so words after them land there: dotted overrides and mistyped
+            // --flags are taken back out (a manifest path never holds '=' and never starts with '-')
+            var trainManifests = CliErrors.SplitManifests(parse.GetValue(train), out var trainExtra);
+            var valManifests = CliErrors.SplitManifests(parse.GetValue(val), out var valExtra);
+            overrides.AddRange(CliErrors.CheckOverrides(trainExtra.Concat(valExtra).Concat(parse.GetValue(rest) ?? Array.Empty<string>()), known));
             var options = new TrainOptions
             {
                 ConfigPath = parse.GetValue(config)!,
                 Overrides = overrides,
-                TrainManifests = (parse.GetValue(train) ?? Array.Empty<string>()).ToList(),
-                ValManifests = (parse.GetValue(val) ?? Array.Empty<string>()).ToList(),
+                TrainManifests = trainManifests,
+                ValManifests = valManifests,
                 DataDir = parse.GetValue(dataDir),
                 OutputDir = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
@@ -89,7 +93,7 @@ internal static class TrainCommand
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
             trainer.Run(cancel.Token);
             return 0;
-        }));
+        }, parse.InvocationConfiguration.Error));
         return cmd;
     }
 }
