@@ -43,21 +43,7 @@ public class ConformerShapeTests
         enc.Eval();   // batch norm on running statistics; dropout off
         using var noGrad = Torch.NoGrad();
         long[] lengths = { 53, 29, 40, 17 };
-        long maxT = 53;
-        var utterances = lengths.Select(l => Torch.Randn(new[] { 1L, l, 20L })).ToArray();
-        // pad with large garbage, not zeros: padded frames must not matter at all
-        var padded = utterances.Select(u => Torch.Cat(new[] { u, Torch.Full(new[] { 1L, maxT - u.Size(1), 20L }, 7.5) }, 1)).ToArray();
-        var (batchOut, batchLengths) = enc.Forward(Torch.Cat(padded, 0), Torch.Tensor(lengths));
-        var outLengths = batchLengths.ToLongArray();
-        for (int i = 0; i < lengths.Length; i++)
-        {
-            var (alone, aloneLength) = enc.Forward(utterances[i], Torch.Tensor(new[] { lengths[i] }));
-            Assert.Equal(aloneLength.ToLongArray()[0], outLengths[i]);
-            Assert.Equal(outLengths[i], alone.Size(1));
-            var fromBatch = batchOut.Narrow(0, i, 1).Narrow(1, 0, outLengths[i]);
-            var diff = ModelTestUtil.MaxAbsDiff(alone, fromBatch);
-            Assert.True(diff < 1e-4, $"utterance {i}: max |diff| {diff}");
-        }
+        ModelTestUtil.AssertPaddedBatchEqualsEachAlone(enc, lengths, 20);
     }
 
     [Fact]

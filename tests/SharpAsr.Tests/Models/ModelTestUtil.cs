@@ -15,6 +15,28 @@ internal static class ModelTestUtil
         throw new DirectoryNotFoundException("configs/ not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// Runs a padded batch (padding filled with 7.5, not zeros) and each utterance alone through the encoder and
+    /// asserts equal lengths and valid outputs: padded frames must not change anything.
+    /// </summary>
+    public static void AssertPaddedBatchEqualsEachAlone(IEncoder enc, long[] lengths, long featureDim)
+    {
+        long maxT = lengths.Max();
+        var utterances = lengths.Select(l => Torch.Randn(new[] { 1L, l, featureDim })).ToArray();
+        var padded = utterances.Select(u => Torch.Cat(new[] { u, Torch.Full(new[] { 1L, maxT - u.Size(1), featureDim }, 7.5) }, 1)).ToArray();
+        var (batchOut, batchLengths) = enc.Forward(Torch.Cat(padded, 0), Torch.Tensor(lengths));
+        var outLengths = batchLengths.ToLongArray();
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            var (alone, aloneLength) = enc.Forward(utterances[i], Torch.Tensor(new[] { lengths[i] }));
+            Assert.Equal(aloneLength.ToLongArray()[0], outLengths[i]);
+            Assert.Equal(outLengths[i], alone.Size(1));
+            var fromBatch = batchOut.Narrow(0, i, 1).Narrow(1, 0, outLengths[i]);
+            var diff = MaxAbsDiff(alone, fromBatch);
+            Assert.True(diff < 1e-4, $"utterance {i}: max |diff| {diff}");
+        }
+    }
+
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
         Assert.Equal(a.Shape, b.Shape);
