@@ -4,6 +4,7 @@
 # Usage: bench/allreduce.sh [floats] [nproc]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/cpu-env.sh"
 floats="${1:-49000000}"; nproc="${2:-2}"
 "$root/scripts/build-native.sh"
 dotnet build "$root/bench/AllReduceBench/AllReduceBench.csproj" -c Release -v q -nologo >/dev/null

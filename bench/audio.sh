@@ -2,6 +2,7 @@
 # Featurizer and decode throughput, SharpASR vs torchaudio, one core each, same inputs, same run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/cpu-env.sh"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # 60 s of speech-like input: the committed espeak sample repeated, written as 16-bit WAV and FLAC

@@ -5,6 +5,7 @@
 # Usage: bench/dist-throughput.sh [steps] [train-utterances]   (BENCH_DIR keeps the synthesised corpus between runs)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/cpu-env.sh"
 steps="${1:-30}"; utts="${2:-400}"
 dir="${BENCH_DIR:-$(mktemp -d)}"
 export OPENBLAS_NUM_THREADS=1

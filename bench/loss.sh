@@ -4,6 +4,7 @@
 # Prints one JSON line per measurement, then a table of ratios (SharpASR / torchaudio: < 1 is better).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/cpu-env.sh
 B=${1:-8}; T=${2:-400}; US=${3:-"20 50 100"}; VS=${4:-"256 1024"}; R=${5:-3}
 export OPENBLAS_NUM_THREADS=1
 dotnet build bench/LossBench/LossBench.csproj -c Release -v q -nologo >/dev/null

@@ -3,6 +3,7 @@
 # Usage: bench/run-torch.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/cpu-env.sh"
 "$root/scripts/build-native.sh"
 dotnet build "$root/bench/TorchOverhead/TorchOverhead.csproj" -c Release -v q -nologo >/dev/null
 cs=(dotnet "$root/bench/TorchOverhead/bin/Release/net10.0/TorchOverhead.dll")

@@ -4,6 +4,7 @@
 # Usage: bench/train-step.sh [config] [batch] [frames] [tokens] [steps]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/cpu-env.sh"
 cfg=${1:-configs/tiny.yaml}; B=${2:-16}; T=${3:-100}; U=${4:-40}; S=${5:-10}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 dotnet build "$root/bench/TrainStepBench/TrainStepBench.csproj" -c Release -v q -nologo >/dev/null

@@ -24,6 +24,7 @@ var overrides = args.Where(a => !a.StartsWith("--") && a.Contains('=')).ToList()
 overrides.AddRange(new[] { "model.encoder.dropout=0", "model.predictor.dropout=0", "model.joint.dropout=0" });
 Directory.CreateDirectory(outDir);
 Torch.NumThreads = threads;
+Torch.SetFlushDenormal(true); // as the trainer does (train.flush_denormal); the peer does the same
 
 var cfg = AsrConfig.Load(config, overrides);
 int vocab = TokenizerFactory.VocabSize(cfg.Tokenizer);

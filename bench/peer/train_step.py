@@ -29,9 +29,10 @@ class Encoder(nn.Module):
         s.pre_rnn = nn.LSTM(m["feature_dim"], m["enc_hidden"], m["pre_layers"], batch_first=True)
         s.post_rnn = nn.LSTM(m["enc_hidden"] * s.stack, m["enc_hidden"], m["post_layers"], batch_first=True)
     def run(s, lstm, x, lengths):
-        p = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        y, _ = lstm(p)
-        return nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=x.size(1))[0]
+        # padded, as SharpASR's training forward (and NeMo's predictor) run it: a causal LSTM's valid outputs do not
+        # depend on the padding after them; zeroed past each length like SharpASR's
+        y, _ = lstm(x)
+        return y.masked_fill(torch.arange(x.size(1)).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(2), 0)
     def forward(s, x, lengths):
         h = s.run(s.pre_rnn, x, lengths)
         b, t, d = h.shape
@@ -55,9 +56,8 @@ class Decoder(nn.Module):
     def forward(s, targets, lengths):
         start = torch.full((targets.size(0), 1), s.blank, dtype=torch.long)
         x = s.prediction.embed(torch.cat([start, targets.clamp(0, s.blank)], 1))
-        p = nn.utils.rnn.pack_padded_sequence(x, lengths + 1, batch_first=True, enforce_sorted=False)
-        y, _ = s.prediction.dec_rnn.lstm(p)
-        return nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=x.size(1))[0]
+        y, _ = s.prediction.dec_rnn.lstm(x)
+        return y.masked_fill(torch.arange(x.size(1)).unsqueeze(0).ge((lengths + 1).unsqueeze(1)).unsqueeze(2), 0)
 
 class Joint(nn.Module):
     def __init__(s, m):
@@ -78,6 +78,7 @@ def main():
     ap.add_argument("dir"); ap.add_argument("--steps", type=int, default=10); ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_flush_denormal(True)  # SharpASR's trainer flushes denormals (train.flush_denormal)
     m = json.load(open(f"{a.dir}/model.json"))
     model = Transducer(m)
     state = load_safetensors(f"{a.dir}/weights.safetensors")

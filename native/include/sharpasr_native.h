@@ -32,6 +32,8 @@ SA_API const char* sa_torch_version(void);
 SA_API int sa_cuda_is_available(void);
 SA_API int sa_cuda_device_count(void);
 SA_API int sa_set_num_threads(int n);
+/* Flush denormal floats to zero on the calling thread and libtorch's intra-op threads (1 = done, 0 = CPU lacks it). */
+SA_API int sa_set_flush_denormal(int on);
 SA_API int sa_get_num_threads(void);
 SA_API int sa_manual_seed(uint64_t seed);
 /* State of the default CPU generator (dropout) as bytes; get returns the needed size. */

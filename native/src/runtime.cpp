@@ -36,10 +36,30 @@ int sa_cuda_device_count(void) {
   SA_CATCH(-1)
 }
 
+static bool g_flush_denormal = false;
+
+// Flush-to-zero / denormals-are-zero is a per-thread CPU mode (MXCSR): set it on the caller and on every thread of
+// libtorch's intra-op pool. at::parallel_for over [0, threads) with grain 1 gives each pool thread one index.
+static bool apply_flush_denormal(bool on) {
+  bool ok = at::globalContext().setFlushDenormal(on);
+  int threads = at::get_num_threads();
+  if (threads > 1 && !at::in_parallel_region())
+    at::parallel_for(0, threads, 1, [on](int64_t, int64_t) { at::globalContext().setFlushDenormal(on); });
+  return ok;
+}
+
 int sa_set_num_threads(int n) {
   SA_TRY
   at::set_num_threads(n);
+  if (g_flush_denormal) apply_flush_denormal(true);  // a larger pool has new threads
   return 0;
+  SA_CATCH(-1)
+}
+
+int sa_set_flush_denormal(int on) {
+  SA_TRY
+  g_flush_denormal = on != 0;
+  return apply_flush_denormal(g_flush_denormal) ? 1 : 0;
   SA_CATCH(-1)
 }
 

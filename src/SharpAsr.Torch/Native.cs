@@ -28,6 +28,7 @@ internal static unsafe partial class Native
 
     static Native()
     {
+        BlasCore.Configure(); // before libtorch loads OpenBLAS
         NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
     }
 
@@ -60,6 +61,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] public static partial int sa_cuda_device_count();
     [LibraryImport(Lib)] public static partial int sa_set_num_threads(int n);
     [LibraryImport(Lib)] public static partial int sa_get_num_threads();
+    [LibraryImport(Lib)] public static partial int sa_set_flush_denormal(int on);
     [LibraryImport(Lib)] public static partial int sa_manual_seed(ulong seed);
     [LibraryImport(Lib)] public static partial long sa_get_rng_state(void* buf, long cap);
     [LibraryImport(Lib)] public static partial int sa_set_rng_state(void* buf, long n);

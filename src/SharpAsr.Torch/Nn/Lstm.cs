@@ -37,4 +37,23 @@ public sealed class Lstm : Module
     /// <summary>Output [B, T, H] and final (h, c), each [layers, B, H]. State in: optional (h0, c0).</summary>
     public (Tensor Output, Tensor H, Tensor C) Forward(Tensor x, Tensor? lengths = null, (Tensor H, Tensor C)? state = null) =>
         Functional.Lstm(x, lengths, _weights, NumLayers, state?.H, state?.C, DropoutP, Training);
+
+    /// <summary>
+    /// Outputs only [B, T, H], zero past each length, for callers that do not need the final state (training).
+    /// Runs over the padded batch instead of packing it: a unidirectional LSTM's output at frame t depends only on
+    /// frames ≤ t, so the valid outputs are the same, and libtorch's packed backward costs O(T²) (each step's slice
+    /// of the input projection gets a full-size zero gradient) — a tiny training step is ~8 % faster without it.
+    /// </summary>
+    public Tensor ForwardOutputs(Tensor x, Tensor lengths)
+    {
+        var (y, h, c) = Functional.Lstm(x, null, _weights, NumLayers, null, null, DropoutP, Training);
+        h.Dispose();
+        c.Dispose();
+        using var scope = Torch.NewScope();
+        var steps = Torch.Arange(0, x.Size(1), 1, DType.Int64, x.Device).Unsqueeze(0);
+        var padding = steps.Ge(lengths.To(DType.Int64).To(x.Device).Unsqueeze(1)).Unsqueeze(2);  // [B, T, 1]
+        var masked = y.MaskedFill(padding, 0);
+        y.Dispose();
+        return masked.MoveToOuterScope();
+    }
 }

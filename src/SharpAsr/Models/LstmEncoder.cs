@@ -31,10 +31,10 @@ public sealed class LstmEncoder : Module, IEncoder
 
     public (Tensor Output, Tensor Lengths) Forward(Tensor features, Tensor lengths)
     {
-        var (h, _, _) = _pre.Forward(features, lengths);
+        var h = _pre.ForwardOutputs(features, lengths);
         h = _dropout.Forward(h);
         var (stacked, stackedLengths) = StackTime(h, lengths, StackTimeFactor);
-        var (y, _, _) = _post.Forward(stacked, stackedLengths);
+        var y = _post.ForwardOutputs(stacked, stackedLengths);
         return (_dropout.Forward(y), stackedLengths);
     }
 

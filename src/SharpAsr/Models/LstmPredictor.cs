@@ -28,8 +28,7 @@ public sealed class LstmPredictor : Module, IPredictor
         var start = Torch.Full(new[] { b, 1L }, Blank, DType.Int64, targets.Device);
         // padded target positions may hold any id; clamp them into the table, their outputs are never used
         var input = Torch.Cat(new[] { start, targets.Clamp(0, Blank) }, 1);
-        var (y, _) = _prediction.Run(input, targetLengths + 1, null);
-        return y;
+        return _prediction.RunOutputs(input, targetLengths + 1);
     }
 
     /// <summary>One step for decoding: previous tokens [B] and state (h, c: [layers, B, H]) → output [B, H] and the new state.</summary>
@@ -51,6 +50,13 @@ public sealed class LstmPredictor : Module, IPredictor
             _embed = RegisterModule("embed", new Embedding(vocabWithBlank, cfg.EmbedDim, paddingIdx: blank));
             _decRnn = RegisterModule("dec_rnn", new DecRnn(cfg));
             _dropout = RegisterModule("dropout", new Dropout(cfg.Dropout));
+        }
+
+        /// <summary>Training: outputs only, zero past each length.</summary>
+        public Tensor RunOutputs(Tensor tokens, Tensor lengths)
+        {
+            var e = _dropout.Forward(_embed.Forward(tokens));
+            return _dropout.Forward(_decRnn.Lstm.ForwardOutputs(e, lengths));
         }
 
         public (Tensor, (Tensor, Tensor)) Run(Tensor tokens, Tensor? lengths, (Tensor H, Tensor C)? state)
