@@ -11,7 +11,7 @@ internal static class DemoCommand
         var cmd = new Command("demo", "synthesise a speech corpus with espeak-ng, train the tiny model on it, report WER");
         var output = new Option<string>("--output-dir") { Description = "corpus, model, logs", DefaultValueFactory = _ => "demo-out" };
         var config = new Option<string>("--config") { Description = "model config", DefaultValueFactory = _ => DefaultConfig() };
-        var utterances = new Option<int>("--train-utterances") { Description = "training utterances to synthesise", DefaultValueFactory = _ => 2000 };
+        var utterances = new Option<int>("--train-utterances") { Description = "training utterances to synthesise", DefaultValueFactory = _ => 4000 };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
         foreach (var o in new Option[] { output, config, utterances, steps }) cmd.Options.Add(o);

@@ -538,6 +538,15 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>max(self, 0) in place. Autograd-safe on a non-leaf whose value nothing else needs: relu's backward uses its output.</summary>
+    public Tensor Relu_()
+    {
+        var c = new OpCall(Ops.ReluInplace);
+        c.Add(this);
+        c.ReturnInPlace();
+        return this;
+    }
+
     public Tensor Zero_()
     {
         var c = new OpCall(Ops.Zero);

@@ -6,7 +6,7 @@ namespace SharpAsr.Demo;
 
 public sealed class DemoCorpusOptions
 {
-    public int TrainUtterances { get; set; } = 2000;
+    public int TrainUtterances { get; set; } = 4000;
     public int DevUtterances { get; set; } = 150;
     public int TestUtterances { get; set; } = 150;
     /// <summary>Share of utterances that get background noise (pink, 15–35 dB SNR).</summary>
@@ -24,8 +24,16 @@ public sealed class DemoCorpusOptions
 public static class DemoCorpus
 {
     static readonly string[] Accents = { "en-us", "en", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029", "en-us-nyc" };
+    // espeak-ng's human-sounding variants (files in espeak-ng-data/voices/!v). Left out: whispers, robots, effects
+    // (Demonic, croak, announcer, Tweaky …) and relatives of the held-out voices (edward2, RicishayMax*, anikaRobot).
+    // Many training voices matter more than many utterances: with 26 of them a model fits its training voices long
+    // before it generalises to unseen ones (README, Demo).
     static readonly string[] TrainVariants = { "m1", "m2", "m3", "m4", "m6", "m7", "f1", "f2", "f4", "f5", "klatt", "klatt2", "klatt4",
-        "adam", "andrea", "belinda", "benjamin", "caleb", "david", "ed", "john", "linda", "paul", "robert", "steph", "travis" };
+        "klatt5", "klatt6", "adam", "andrea", "belinda", "benjamin", "caleb", "david", "ed", "john", "linda", "paul", "robert", "steph",
+        "steph2", "steph3", "travis", "Alex", "Alicia", "Andy", "Annie", "Denis", "Diogo", "Gene", "Gene2", "Henrique", "Hugo", "Jacky",
+        "Lee", "Marco", "Mario", "Michael", "Mike", "Nguyen", "Storm", "antonio", "aunty", "boris", "grandma", "grandpa", "gustave",
+        "iven", "iven2", "iven3", "iven4", "kaukovalta", "marcelo", "michel", "miguel", "norbert", "pablo", "pedro", "quincy", "rob",
+        "sandro", "victor", "zac" };
     static readonly string[] HeldOutVariants = { "m5", "m8", "f3", "klatt3", "anika", "edward", "max", "shelby" };
 
     public sealed record Result(string TrainManifest, string DevManifest, string TestManifest, double TrainHours, bool Cached);
@@ -34,7 +42,8 @@ public static class DemoCorpus
     {
         Directory.CreateDirectory(outDir);
         var stampPath = Path.Combine(outDir, "corpus.json");
-        var stamp = JsonSerializer.Serialize(o);
+        // the version changes whenever what a given set of options synthesises changes (voices, grammar, noise)
+        var stamp = JsonSerializer.Serialize(new { Version = 3, Options = o });
         var train = Path.Combine(outDir, "train.json");
         var dev = Path.Combine(outDir, "dev.json");
         var test = Path.Combine(outDir, "test.json");
@@ -86,9 +95,16 @@ public static class DemoCorpus
             if (n % 250 == 0) progress?.Invoke($"synthesised {n}/{jobs.Count} utterances ({sw.Elapsed.TotalSeconds:F0} s)");
         });
 
+        // NeMo's keys, then how each utterance was made (extra keys NeMo ignores): per-voice or per-noise WER needs them
         foreach (var (split, path) in new[] { ("train", train), ("dev", dev), ("test", test) })
-            ManifestReader.Write(path, jobs.Select((job, j) => (job, j)).Where(x => x.job.Split == split)
-                .Select(x => (Path.Combine(outDir, "audio", split, $"{x.job.Index:D5}.wav"), durations[x.j], x.job.Text)));
+            File.WriteAllLines(path, jobs.Select((job, j) => (job, j)).Where(x => x.job.Split == split).Select(x => ManifestReader.Line(
+                $"audio/{split}/{x.job.Index:D5}.wav", durations[x.j], x.job.Text, extra: new Dictionary<string, JsonElement>
+                {
+                    ["voice"] = JsonSerializer.SerializeToElement(x.job.Voice),
+                    ["speed_wpm"] = JsonSerializer.SerializeToElement(x.job.Speed),
+                    ["pitch"] = JsonSerializer.SerializeToElement(x.job.Pitch),
+                    ["snr_db"] = JsonSerializer.SerializeToElement(double.IsPositiveInfinity(x.job.Snr) ? (double?)null : Math.Round(x.job.Snr, 1)),
+                })));
         File.WriteAllText(stampPath, stamp);
         return new Result(train, dev, test, Hours(train), false);
     }

@@ -59,7 +59,8 @@ public sealed class Joint : Module
 
         public Tensor Forward(Tensor x, DType? low)
         {
-            var a = _dropout.Forward(_activation == "relu" ? Functional.Relu(x) : Functional.Tanh(x));
+            // x is the fresh sum made by Combine: relu in place saves a full [B, T, U+1, J] buffer and a pass over it
+            var a = _dropout.Forward(_activation == "relu" ? x.Relu_() : Functional.Tanh(x));
             if (low is not DType t) return _out.Forward(a);
             return Functional.Linear(a, _out.Weight.To(t), _out.Bias?.To(t));
         }

@@ -54,7 +54,8 @@ public sealed class ConfigLoaderTests
     {
         var tiny = AsrConfig.Load(TrainerCorpusFixture.TinyConfig);
         Assert.Equal("tiny", tiny.Name);
-        Assert.Equal(6, tiny.Preprocessor.FrameStacking);
+        Assert.Equal(3, tiny.Preprocessor.FrameStacking);
+        Assert.Equal(2, tiny.Model.Encoder.StackTimeFactor);
         Assert.Equal(28, tiny.Tokenizer.Labels!.Count);
         var yaml = ConfigWriter.ToYaml(tiny);
         var back = ConfigLoader.LoadFromString<AsrConfig>(yaml);
