@@ -343,7 +343,7 @@ public sealed class Trainer : IDisposable
             {
                 double g = Evaluate(name, utts, greedy).Wer;
                 double b = beam > 1 ? Evaluate(name, utts, beamSearch).Wer : g;
-                _log.Write($"final evaluation {name} ({WeightsName}, {utts.Count} utterances): WER greedy {g:P2}  beam {beam} {b:P2}");
+                _log.Write($"final evaluation {name} ({WeightsName}, {utts.Count} utterances): WER greedy {g:P2}{(beam > 1 ? $"  beam {beam} {b:P2}" : "")}");
                 _log.Scalars(State.Step, ($"final/{name}/wer_greedy", g), ($"final/{name}/wer_beam", b));
                 results.Add((name, g, b));
             }
