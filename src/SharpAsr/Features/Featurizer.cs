@@ -57,12 +57,14 @@ public sealed class Featurizer : IDisposable
         var sampleLengths = lengths.To(Device).To(DType.Int64);
         var frameLengths = sampleLengths.Div(Torch.Full(Array.Empty<long>(), cfg.HopLength, DType.Int64, Device), "floor");
 
+        // every utterance as long as the batch (one utterance, equal-length chunks): the length masks change nothing
+        bool full = sampleLengths.Min().ItemLong() == samples;
         var x = audio.To(Device).To(DType.Float32);
         if (training && cfg.Dither > 0) x = x + Torch.Randn(new[] { batch, samples }, generator, DType.Float32, Device) * cfg.Dither;
         if (cfg.Preemph is { } p && samples > 1)
         {
             x = Torch.Cat(new[] { x.Narrow(1, 0, 1), x.Narrow(1, 1, samples - 1) - x.Narrow(1, 0, samples - 1) * p }, 1);
-            x = x.MaskedFill(TimeMask(samples, sampleLengths).LogicalNot(), 0);
+            if (!full) x = x.MaskedFill(TimeMask(samples, sampleLengths).LogicalNot(), 0);
         }
 
         int nFft = cfg.FftSize;
@@ -117,12 +119,13 @@ public sealed class Featurizer : IDisposable
             case "per_feature":
             {
                 // mean and unbiased std over each utterance's valid frames, per mel band
+                var padding = valid.LogicalNot();
                 var count = frameLengths.To(DType.Float32).Unsqueeze(1);                 // [B, 1]
-                var mean = x.MaskedFill(valid.LogicalNot(), 0).Sum(2) / count;          // [B, mels]
-                var centred = (x - mean.Unsqueeze(2)).MaskedFill(valid.LogicalNot(), 0);
-                var std = (centred.Pow(2).Sum(2) / (count - 1)).Sqrt();
+                var mean = x.MaskedFill(padding, 0).Sum(2) / count;                     // [B, mels]
+                var centred = x - mean.Unsqueeze(2);
+                var std = (centred.MaskedFill(padding, 0).Pow(2).Sum(2) / (count - 1)).Sqrt();
                 std = std.MaskedFill(std.IsNan(), 0) + Epsilon;                           // one valid frame: std 0
-                return (x - mean.Unsqueeze(2)) / std.Unsqueeze(2);
+                return centred / std.Unsqueeze(2);
             }
             case "all_features":
             {
