@@ -71,7 +71,8 @@ static int RunTrainer(string[] a, TimeSpan timeout, bool resume)
     Trainer trainer;
     // the failures `sharpasr train` reports as one "error:" line (CliErrors): a refused resume, a bad config, unusable data
     try { trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist); }
-    catch (Exception e) when (e is InvalidOperationException or ConfigException or IOException or ArgumentException)
+    catch (Exception e) when (e is InvalidOperationException or ConfigException or IOException or ArgumentException or InvalidDataException
+                                  or TorchException)
     {
         Console.WriteLine($"error: {e.Message}");
         return 1;

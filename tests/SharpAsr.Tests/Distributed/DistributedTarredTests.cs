@@ -124,4 +124,21 @@ public sealed class DistributedTarredTests(TarredCorpusFixture fx) : IClassFixtu
             l.EndsWith("error: 1 tar shards cannot be scattered over 2 ranks; write at least 2 shards or use shard_strategy replicate"));
         Assert.DoesNotContain(lines, l => l.Contains("step="));
     }
+
+    [Fact]
+    public void Scatter_ARankWithoutUsableUtterances_StopsEveryRankWithTheReason()
+    {
+        // the manifest lists only shards 0 and 1: under scatter, rank 1's shards (2, 3) hold nothing it can train on
+        var half = Path.Combine(Path.GetDirectoryName(fx.TarredManifest)!, "first_half.json");
+        File.WriteAllLines(half, File.ReadLines(fx.TarredManifest).Where(l => JsonDocument.Parse(l).RootElement.GetProperty("shard_id").GetInt32() < 2));
+        // no launcher (as on two machines): it would stop rank 0 as soon as rank 1 failed, hiding what rank 0 says
+        var ranks = Workers.RunRanks(2, new[]
+        {
+            "trainer", Workers.RepoFile("configs/tiny.yaml"), half, fx.Corpus.DevManifest, Path.Combine(fx.Dir, "half"), Path.Combine(fx.Dir, "half-weights"),
+        }.Concat(Overrides("scatter", steps: 2)).ToArray());
+        var log = string.Join("\n", ranks.SelectMany((r, i) => r.Lines.Select(l => $"[rank {i}] {l}")));
+        Assert.True(ranks.All(r => r.Code == 1), log);
+        Assert.Contains("error: no usable training utterances in this rank's tar shards (audio_2.tar, audio_3.tar)", ranks[1].Lines);
+        Assert.Contains("error: rank 1 has no usable training utterances in its tar shards (see its error); every rank needs some", ranks[0].Lines);
+    }
 }
