@@ -7,7 +7,7 @@
 //   trainer <config> <train> <val> <out> <weights> [overrides]   the real Trainer, data-parallel;
 //                           every rank writes its final weights (float32) to <weights>.rank<N> and prints
 //                           its step and skipped-step counter as name=value, its data line (data=), and the
-//                           tar shards (shards_seen=) and utterances (seen=) of the batches it trained on
+//                           tar shards (shards_seen=) and utterances (seen=) of the batches it trained on, and its first batch (first_batch=)
 //   resume  (same arguments) the same, continuing the run in <out> (--resume)
 //   validate <config> <val> <out> <checkpoint> [overrides]   greedy validation of <checkpoint>'s model weights;
 //                           prints WER, word totals, CER, loss and the utterances this rank decoded
@@ -82,8 +82,10 @@ static int RunTrainer(string[] a, TimeSpan timeout, bool resume)
         // what this rank trained on: the utterances (manifest audio paths) and, for tar shards, their shard_id
         var seen = new SortedSet<string>(StringComparer.Ordinal);
         var shards = new SortedSet<int>();
+        string? first = null;
         trainer.BatchHook = batch =>
         {
+            first ??= string.Join(",", batch.Items.Select(u => u.Entry.RawAudioPath));
             foreach (var u in batch.Items)
             {
                 seen.Add(u.Entry.RawAudioPath);
@@ -97,6 +99,7 @@ static int RunTrainer(string[] a, TimeSpan timeout, bool resume)
         Console.WriteLine($"data={trainer.Data.Description}");
         Console.WriteLine($"shards_seen={string.Join(",", shards)}");
         Console.WriteLine($"seen={string.Join(",", seen)}");
+        Console.WriteLine($"first_batch={first}");
     }
     return 0;
 }

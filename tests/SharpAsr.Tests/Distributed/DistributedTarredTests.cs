@@ -111,6 +111,8 @@ public sealed class DistributedTarredTests(TarredCorpusFixture fx) : IClassFixtu
             Assert.Equal("0,1,2,3", v["shards_seen"]);
             Assert.Equal(fx.ShardOf.Keys.Order(StringComparer.Ordinal), Seen(v));
         }
+        // each rank reads the shards in its own order: the same batch on both would only double the batch size
+        Assert.NotEqual(Workers.Values(lines, 0)["first_batch"], Workers.Values(lines, 1)["first_batch"]);
     }
 
     [Fact]
