@@ -6,7 +6,8 @@
 //   peer-dies               rank 1 exits with code 3 after one all_reduce; the others enter a barrier
 //   trainer <config> <train> <val> <out> <weights> [overrides]   the real Trainer, data-parallel;
 //                           every rank writes its final weights (float32) to <weights>.rank<N> and prints
-//                           its step and skipped-step counter as name=value
+//                           its step and skipped-step counter as name=value, its data line (data=), and the
+//                           tar shards (shards_seen=) and utterances (seen=) of the batches it trained on, and its first batch (first_batch=)
 //   resume  (same arguments) the same, continuing the run in <out> (--resume)
 //   validate <config> <val> <out> <checkpoint> [overrides]   greedy validation of <checkpoint>'s model weights;
 //                           prints WER, word totals, CER, loss and the utterances this rank decoded
@@ -68,18 +69,37 @@ static int RunTrainer(string[] a, TimeSpan timeout, bool resume)
         Overrides = a.Skip(6).ToList(), Resume = resume,
     };
     Trainer trainer;
+    // the failures `sharpasr train` reports as one "error:" line (CliErrors): a refused resume, a bad config, unusable data
     try { trainer = new Trainer(AsrConfig.Load(options.ConfigPath, options.Overrides), options, dist); }
-    catch (InvalidOperationException e)
+    catch (Exception e) when (e is InvalidOperationException or ConfigException or IOException or ArgumentException or InvalidDataException
+                                  or TorchException)
     {
-        Console.WriteLine($"error: {e.Message}");  // e.g. a resume refused
+        Console.WriteLine($"error: {e.Message}");
         return 1;
     }
     using (trainer)
     {
+        // what this rank trained on: the utterances (manifest audio paths) and, for tar shards, their shard_id
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        var shards = new SortedSet<int>();
+        string? first = null;
+        trainer.BatchHook = batch =>
+        {
+            first ??= string.Join(",", batch.Items.Select(u => u.Entry.RawAudioPath));
+            foreach (var u in batch.Items)
+            {
+                seen.Add(u.Entry.RawAudioPath);
+                if (u.Entry.Extra.TryGetValue("shard_id", out var id)) shards.Add(id.GetInt32());
+            }
+        };
         trainer.Run();
         WriteWeights(trainer.Model.Parameters().ToList(), $"{a[5]}.rank{dist?.Rank ?? 0}");
         Console.WriteLine($"step={trainer.State.Step}");
         Console.WriteLine($"skipped={trainer.State.SkippedSteps}");
+        Console.WriteLine($"data={trainer.Data.Description}");
+        Console.WriteLine($"shards_seen={string.Join(",", shards)}");
+        Console.WriteLine($"seen={string.Join(",", seen)}");
+        Console.WriteLine($"first_batch={first}");
     }
     return 0;
 }

@@ -51,15 +51,21 @@ public sealed class TrainingData
         {
             _tarred = OpenTarred(t, Manifests, filter, encoder, rank, world, report);
             Count = _tarred.Count;
-            if (Count == 0) throw new InvalidDataException($"no usable training utterances in this rank's tar shards ({string.Join(", ", _tarred.Shards.Select(Path.GetFileName))})");
             int batches = (Count + Math.Max(1, t.BatchSize) - 1) / Math.Max(1, t.BatchSize);
+            var empty = new List<int>();
             if (dist != null)
             {
                 // scatter gives ranks shards of unequal size: all stop where the smallest runs out, or the others would wait forever
                 var perRank = new double[world];
                 perRank[rank] = batches;
-                batches = (int)dist.Sum(perRank).Min();
+                var all = dist.Sum(perRank);
+                batches = (int)all.Min();
+                empty = Enumerable.Range(0, world).Where(r => all[r] == 0).ToList();
             }
+            // agreed first, then every rank stops: a rank that stopped alone would leave the others a bare c10d error
+            if (Count == 0) throw new InvalidDataException($"no usable training utterances in this rank's tar shards ({string.Join(", ", _tarred.Shards.Select(Path.GetFileName))})");
+            if (empty.Count > 0)
+                throw new InvalidDataException($"rank {string.Join(", ", empty)} {(empty.Count == 1 ? "has" : "have")} no usable training utterances in its tar shards (see its error); every rank needs some");
             _tarredBatches = batches;
             Description = $"tar shards: {_tarred.Shards.Count} of {_tarred.AllShards.Count} on this rank ({t.ShardStrategy}" +
                 (_tarred.ShardsLeftOut > 0 ? $", {_tarred.ShardsLeftOut} left out" : "") + $"), shuffle_n {t.ShuffleN}, {batches} batches per epoch";

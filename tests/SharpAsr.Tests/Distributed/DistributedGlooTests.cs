@@ -9,6 +9,7 @@ namespace SharpAsr.Tests.Distributed;
 /// Two real processes (tests/DistributedWorker) on loopback with ProcessGroupGloo, started by LocalLauncher
 /// exactly as <c>sharpasr train --nproc 2</c> starts its workers.
 /// </summary>
+[Collection(DistributedCollection.Name)]
 public class DistributedGlooTests
 {
     static (int Code, List<string> Lines, TimeSpan Elapsed) Launch(int nproc, IReadOnlyDictionary<string, string>? env, params string[] args) =>

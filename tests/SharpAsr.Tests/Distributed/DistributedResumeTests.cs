@@ -52,6 +52,7 @@ public sealed class TwoRankRunFixture : IDisposable
 }
 
 /// <summary>Issue 10: resume on the same world size, the NaN skip across ranks, validation split over ranks.</summary>
+[Collection(DistributedCollection.Name)]
 public sealed class DistributedResumeTests(TwoRankRunFixture fx) : IClassFixture<TwoRankRunFixture>
 {
     static void CopyCheckpoint(string from, string outputDir)

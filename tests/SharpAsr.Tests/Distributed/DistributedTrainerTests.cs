@@ -5,6 +5,7 @@ using Xunit;
 namespace SharpAsr.Tests.Distributed;
 
 /// <summary>The real Trainer on two Gloo ranks (tests/DistributedWorker "trainer"), on a few synthetic utterances.</summary>
+[Collection(DistributedCollection.Name)]
 public class DistributedTrainerTests
 {
     static string Corpus(string dir, int n)

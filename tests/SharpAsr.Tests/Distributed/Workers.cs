@@ -28,6 +28,31 @@ internal static class Workers
         return (code, lines.ToList(), clock.Elapsed);
     }
 
+    /// <summary>
+    /// N ranks started side by side without LocalLauncher, as on separate machines: nobody stops the others when one
+    /// fails, so each rank's own last words can be checked. Returns each rank's exit code and output lines.
+    /// </summary>
+    public static List<(int Code, List<string> Lines)> RunRanks(int world, params string[] args)
+    {
+        int port = LocalLauncher.FreePort();
+        var ranks = Enumerable.Range(0, world).Select(rank =>
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(Dll);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            foreach (var (k, v) in new SharpTorch.Distributed.DistributedEnvironment(rank, world, rank, "127.0.0.1", port).ToVariables()) psi.Environment[k] = v;
+            psi.Environment["OMP_NUM_THREADS"] = "1";
+            var p = Process.Start(psi)!;
+            return (Process: p, Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync());
+        }).ToList();
+        return ranks.Select(r =>
+        {
+            r.Process.WaitForExit();
+            using (r.Process)
+                return (r.Process.ExitCode, (r.Out.Result + r.Err.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList());
+        }).ToList();
+    }
+
     /// <summary>A plain single process: no RANK / WORLD_SIZE, no process group. Returns its exit code and output lines.</summary>
     public static (int Code, List<string> Lines) RunAlone(params string[] args)
     {
