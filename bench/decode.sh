@@ -26,6 +26,7 @@ bench() {
   cs=$(dotnet bench/DecodeBench/bin/Release/net10.0/DecodeBench.dll --out "$dir" --beam "$beam" "$@")
   py=$(/usr/bin/python3 bench/peer/decode_peer.py "$dir" --threads 1)
   name="$name, $(v "$cs" utterances) utt., $(v "$cs" audio_seconds) s"
+  echo "| $name | encoder alone | $(v "$cs" rtf.encoder) | $(v "$py" rtf.encoder) | $(ratio "$(v "$cs" rtf.encoder)" "$(v "$py" rtf.encoder)") | — | — |"
   echo "| $name | greedy | $(v "$cs" rtf.greedy) | — | — | $(wer "$(v "$cs" wer.greedy)") | — |"
   for d in modified_beam beam; do
     local label; [ $d = beam ] && label="Graves beam $beam" || label="modified beam $beam"
@@ -34,7 +35,7 @@ bench() {
   notes+=("$(echo "$name" | cut -d' ' -f1): encoder output max abs diff SharpASR vs peer $(v "$py" encoder_max_abs_diff); tokens per encoder frame: greedy $(v "$cs" tokens_per_frame.greedy), modified beam $(v "$cs" tokens_per_frame.modified_beam), Graves beam $(v "$cs" tokens_per_frame.beam), torchaudio $(v "$py" tokens_per_frame.beam)")
 }
 
-echo "| model | decoder | SharpASR RTF | torchaudio RTF (RNNTBeamSearch, beam $beam) | ratio | SharpASR WER | torchaudio WER |"
+echo "| model | decoder | SharpASR RTF | torchaudio RTF | ratio | SharpASR WER | torchaudio WER |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 audio=()
 if [ -f "$manifest" ]; then audio=(--manifest "$manifest"); fi
@@ -45,4 +46,7 @@ else
 fi
 bench "testing (random weights)" --config configs/testing.yaml "${audio[@]}" --utterances "$NS" tokenizer.vocab_size=1023
 echo
+echo "- torchaudio column: the peer's PyTorch encoder alone, then torchaudio.models.RNNTBeamSearch with beam $beam (encoder"
+echo "  included) set like SharpASR's searches: at most 5 tokens per frame, hypotheses ranked by raw log-probability."
+echo "  It is Graves-style (A and B sets, no prefix merging); it stands beside both SharpASR beams."
 for n in "${notes[@]}"; do echo "- $n"; done

@@ -101,6 +101,16 @@ File.WriteAllText(Path.Combine(outDir, "model.json"), JsonSerializer.Serialize(n
 Console.WriteLine($"parameters\t{model.ParameterCount}");
 Console.WriteLine($"utterances\t{audio.Count}");
 Console.WriteLine($"audio_seconds\t{audioSeconds:F2}");
+// the encoder alone: the part every search shares, and the same libtorch LSTM on both sides
+Encode(features[0]); // warm-up, untimed
+double encoderSeconds = 0;
+foreach (var f in features)
+{
+    var clock = Stopwatch.StartNew();
+    Encode(f);
+    encoderSeconds += clock.Elapsed.TotalSeconds;
+}
+Console.WriteLine($"rtf.encoder\t{encoderSeconds / audioSeconds:F4}");
 foreach (var (name, options) in new[]
 {
     ("greedy", new DecodingOptions { Strategy = "greedy" }),
@@ -135,6 +145,13 @@ return 0;
     using var noGrad = Torch.NoGrad();
     var (enc, encLengths) = model.Encode(utterance, Torch.Tensor(new[] { utterance.Size(1) }));
     return (TransducerDecoding.Decode(model, enc, encLengths, options)[0][0], enc.Size(1));
+}
+
+void Encode(Tensor utterance)
+{
+    using var scope = Torch.NewScope();
+    using var noGrad = Torch.NoGrad();
+    model.Encode(utterance, Torch.Tensor(new[] { utterance.Size(1) }));
 }
 
 static Dictionary<string, string> ParseArgs(string[] args)

@@ -71,6 +71,14 @@ def main():
     with torch.no_grad():
         enc, _ = model.encoder(features[0], torch.tensor([features[0].size(1)]))
         print(f"encoder_max_abs_diff\t{(enc[0] - saved['encoder.0']).abs().max().item():.3g}")
+        # the encoder alone, as DecodeBench times it
+        model.encoder(features[0], torch.tensor([features[0].size(1)]))  # warm-up, untimed
+        seconds = 0.0
+        for f in features:
+            t0 = time.perf_counter()
+            model.encoder(f, torch.tensor([f.size(1)]))
+            seconds += time.perf_counter() - t0
+        print(f"rtf.encoder\t{seconds / sum(m['durations']):.4f}")
         search(features[0], torch.tensor([features[0].size(1)]), m["beam"])  # warm-up, untimed
         seconds, errors, words, emitted, frames = 0.0, 0, 0, 0, 0
         for i, f in enumerate(features):
