@@ -24,6 +24,10 @@ out="$root/bench/results/RESULTS.md"
   echo
   "$root/bench/audio.sh"
   echo
+  echo "## Decoding (1 thread)"
+  echo
+  "$root/bench/decode.sh"
+  echo
   echo "## Transducer loss (B=8, T=400)"
   echo
   "$root/bench/loss.sh" 8 400 "20 50" "256" 1 | grep '^|'
