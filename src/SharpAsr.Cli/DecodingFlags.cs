@@ -8,7 +8,7 @@ internal sealed class DecodingFlags
 {
     public readonly Option<string> Model = new("--model") { Description = "a .sasr model file or a checkpoint folder", Required = true };
     readonly Option<int> _beam = new("--beam") { Description = "beam size (1 = greedy)", DefaultValueFactory = _ => 1 };
-    readonly Option<string> _strategy = new("--strategy") { Description = "beam strategy: modified_beam (icefall, fast) or beam (Graves/NeMo)", DefaultValueFactory = _ => "modified_beam" };
+    readonly Option<string> _strategy = new("--strategy") { Description = "beam strategy: beam (Graves/NeMo: several symbols per frame, right for character models) or modified_beam (icefall: one symbol per frame, faster, for subword models)", DefaultValueFactory = _ => "beam" };
     readonly Option<int> _maxSymbols = new("--max-symbols") { Description = "most symbols per encoder frame (greedy, beam)", DefaultValueFactory = _ => 5 };
     readonly Option<bool> _lengthNorm = new("--length-norm") { Description = "rank beam hypotheses by score per token" };
     readonly Option<int> _batch = new("--batch-size") { Description = "utterances per batch (inputs are sorted by length)", DefaultValueFactory = _ => 8 };
