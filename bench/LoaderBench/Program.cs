@@ -1,11 +1,13 @@
 // Loader throughput: utterances and audio-seconds per second through decode + resample + features (training mode,
-// dither on), with 1 and 2 background workers, from WAV files (BatchLoader) and from tar shards (TarredBatchLoader).
+// dither on), with 1 and 2 background workers, from WAV files (BatchLoader) and from tar shards (TarredBatchLoader),
+// and from WAV files with the tiny config's speed perturbation plus SpecAugment (2 × 15 bins, 2 × 5 % of frames).
 // Usage: LoaderBench [corpus dir] [train utterances]
 using System.Diagnostics;
 using SharpAsr.Data;
 using SharpAsr.Data.Tarred;
 using SharpAsr.Demo;
 using SharpAsr.Features;
+using SharpAsr.Features.Augmentation;
 using SharpAsr.Text;
 
 var dir = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "sharpasr-loaderbench");
@@ -49,4 +51,11 @@ foreach (int workers in new[] { 1, 2 })
         new TarredDatasetOptions { TarPaths = "audio_{0..7}.tar", ShuffleN = 256, Seed = 1 }, encoder, new DatasetFilter(), out _);
     var tarred = new TarredBatchLoader(ds, featurizer, training: true, batchSize, workers, prefetch: 4, seed: 1);
     Measure($"tar shards, {workers} worker(s)", e => tarred.Load(e));
+    var augment = new AugmentConfig
+    {
+        Audio = new() { Speed = new() { MinRate = 0.9, MaxRate = 1.1, Probability = 0.6 } },
+        SpecAugment = new() { FreqMasks = 2, FreqWidth = 15, TimeMasks = 2, TimeWidth = 0.05 },
+    };
+    var augmented = new BatchLoader(utts, featurizer, training: true, workers, prefetch: 4, seed: 1, augment);
+    Measure($"files + augment, {workers} w.", e => augmented.Load(sampler.Epoch(e), e));
 }
