@@ -28,8 +28,14 @@ out="$root/bench/results/RESULTS.md"
   echo
   "$root/bench/decode.sh"
   echo
-  echo "## Transducer loss (B=8, T=400)"
+  echo "## Loader (decode, resample, features, augmentation; 1 and 2 workers)"
   echo
-  "$root/bench/loss.sh" 8 400 "20 50" "256" 1 | grep '^|'
+  echo '```'
+  "$root/bench/loader.sh" | grep -E 'worker|w\.'
+  echo '```'
+  echo
+  echo "## Transducer loss (B=8, T=400; the full grid takes ~13 minutes)"
+  echo
+  "$root/bench/loss.sh" 8 400 "20 50 100" "256 1024" 1 | grep '^|'
 } | tee "$out"
 echo "written: $out"
