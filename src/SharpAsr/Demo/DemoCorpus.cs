@@ -43,7 +43,7 @@ public static class DemoCorpus
         Directory.CreateDirectory(outDir);
         var stampPath = Path.Combine(outDir, "corpus.json");
         // the version changes whenever what a given set of options synthesises changes (voices, grammar, noise)
-        var stamp = JsonSerializer.Serialize(new { Version = 3, Options = o });
+        var stamp = JsonSerializer.Serialize(new { Version = 4, Options = o });
         var train = Path.Combine(outDir, "train.json");
         var dev = Path.Combine(outDir, "dev.json");
         var test = Path.Combine(outDir, "test.json");
@@ -74,9 +74,11 @@ public static class DemoCorpus
                 jobs.Add((split, i, texts[i], voice, 130 + rng.Next(61), 30 + rng.Next(41), snr));
             }
         }
-        Plan("train", trainSet, TrainVariants);
+        // dev and test first: their voices, speeds, pitches and noise then do not depend on how many training
+        // utterances follow, so runs with different --train-utterances are scored on the same sets
         Plan("dev", devSet, HeldOutVariants);
         Plan("test", testSet, HeldOutVariants);
+        Plan("train", trainSet, TrainVariants);
 
         var durations = new double[jobs.Count];
         int done = 0;
