@@ -55,6 +55,32 @@ public class RnntPrunedTests
     }
 
     [Fact]
+    public void SmoothingMixesInThePredictorOnlyAndEncoderOnlyLogProbs()
+    {
+        // k2's rnnt_loss_smoothed: (1 − lm − am)·log P(am+lm) + lm·log softmax(lm) + am·log softmax(am), per lattice edge;
+        // built here from the full [B, T, U+1, V] log-softmaxes and compared with the matmul-normalised version
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = 0, Reduction = RnntReduction.None };
+        const double lmScale = 0.25, amScale = 0.1;
+        var (simple, _) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss,
+            new PrunedRnntOptions { LmScale = lmScale, AmScale = amScale, SRange = 2 });
+        var amBox = s.Am.Unsqueeze(2).Expand(Batch, MaxT, MaxU + 1, Vocab);
+        var lmBox = s.Lm.Unsqueeze(1).Expand(Batch, MaxT, MaxU + 1, Vocab);
+        var mixed = (1 - lmScale - amScale) * Functional.LogSoftmax(amBox + lmBox, 3)
+            + lmScale * Functional.LogSoftmax(lmBox, 3) + amScale * Functional.LogSoftmax(amBox, 3);
+        var targets = s.Targets.ToLongArray();
+        var next = new long[Batch * (MaxU + 1)]; // y_{u+1}, any token where u = U_b
+        for (int b = 0; b < Batch; b++)
+            for (int u = 0; u < MaxU; u++) next[b * (MaxU + 1) + u] = targets[b * MaxU + u];
+        var index = Torch.FromArray<long>(next, new long[] { Batch, 1, MaxU + 1, 1 }, DType.Int64).Expand(Batch, MaxT, MaxU + 1, 1);
+        var want = RnntLoss.FromLogProbs(mixed.Select(3, 0), mixed.Gather(3, index).Squeeze(3), s.Frames.ToLongArray(),
+            s.Tokens.ToLongArray(), loss, out _).ToDoubleArray();
+        var got = simple.ToDoubleArray();
+        for (int b = 0; b < Batch; b++) Assert.Equal(want[b], got[b], 9);
+    }
+
+    [Fact]
     public void WideRangesGiveTheFullLossAndGradients()
     {
         using var scope = Torch.NewScope();
