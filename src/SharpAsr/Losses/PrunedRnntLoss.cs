@@ -7,8 +7,9 @@ public sealed record PrunedRnntOptions
 {
     /// <summary>Predictor positions kept per frame (k2's s_range); ≥ U+1 keeps the whole lattice.</summary>
     public int SRange { get; init; } = 5;
-    /// <summary>Weight of the predictor-only (LM) log-probs mixed into the simple loss (k2 lm_only_scale).</summary>
-    public double LmScale { get; init; } = 0.25;
+    /// <summary>Weight of the predictor-only (LM) log-probs mixed into the simple loss (k2 lm_only_scale; k2's 0.25
+    /// pulls a character model's ranges ahead of the audio, see <c>PrunedLossConfig.LmScale</c>).</summary>
+    public double LmScale { get; init; }
     /// <summary>Weight of the encoder-only (AM) log-probs mixed into the simple loss (k2 am_only_scale).</summary>
     public double AmScale { get; init; }
 }
