@@ -9,7 +9,7 @@
 // [T, B, 4H] / [T, B, H] contiguous, so a step's rows are one contiguous [B, ·] block and all frames
 // are one [T·B, ·] matrix. Gate order i, f, g, o and the formulas are those of torch.nn.LSTM.
 #include "common.h"
-#include <cmath>
+#include "lstm_math.h"
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -18,63 +18,61 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-template <typename T>
-inline T sigmoid(T v) {
-  return T(1) / (T(1) + std::exp(-v));
-}
-
-// One forward step's pointwise part: pre-activation gates g [B, 4H] (input and recurrent projections
+// One forward step's pointwise part: pre-activation gates [B, 4H] (input and recurrent projections
 // already summed) become the activations i, f, g, o in place; writes the cell c and the output h.
+// c_prev is zeros at the first step without an initial state (one code path keeps the loop vectorizable).
 template <typename T>
-void cell_forward(T* gates, const T* c_prev, T* c, T* h, int64_t batch, int64_t hidden) {
+void cell_forward(T* __restrict gates, const T* __restrict c_prev, T* __restrict c, T* __restrict h, int64_t batch,
+                  int64_t hidden) {
   for (int64_t b = 0; b < batch; b++) {
-    T* gi = gates + b * 4 * hidden;
-    T* gf = gi + hidden;
-    T* gg = gf + hidden;
-    T* go = gg + hidden;
-    const T* cp = c_prev ? c_prev + b * hidden : nullptr;
-    T* cb = c + b * hidden;
-    T* hb = h + b * hidden;
+    T* __restrict gi = gates + b * 4 * hidden;
+    T* __restrict gf = gi + hidden;
+    T* __restrict gg = gf + hidden;
+    T* __restrict go = gg + hidden;
+    const T* __restrict cp = c_prev + b * hidden;
+    T* __restrict cb = c + b * hidden;
+    T* __restrict hb = h + b * hidden;
     for (int64_t j = 0; j < hidden; j++) {
-      T i = sigmoid(gi[j]), f = sigmoid(gf[j]), g = std::tanh(gg[j]), o = sigmoid(go[j]);
-      T cell = i * g + (cp ? f * cp[j] : T(0));
+      T i = sa_lstm::sigmoid(gi[j]), f = sa_lstm::sigmoid(gf[j]), g = sa_lstm::tanh(gg[j]), o = sa_lstm::sigmoid(go[j]);
+      T cell = i * g + f * cp[j];
       gi[j] = i;
       gf[j] = f;
       gg[j] = g;
       go[j] = o;
       cb[j] = cell;
-      hb[j] = o * std::tanh(cell);
+      hb[j] = o * sa_lstm::tanh(cell);
     }
   }
 }
 
 // One backward step's pointwise part. In: the activations of step t, its cell c and the previous
-// cell c_prev (NULL = zero initial state), dh = dL/dh_t (output gradient plus the recurrent term),
-// dc = dL/dc_t from later steps. Out: dgates [B, 4H] (gradient of the pre-activation gates) and
-// dc replaced by dL/dc_{t-1}.
+// cell c_prev (zeros at the first step without an initial state), dL/dh_t as the output's gradient dy
+// plus the recurrent term dh_rec, dc = dL/dc_t from later steps. Out: dgates [B, 4H] (gradient of the
+// pre-activation gates) and dc replaced by dL/dc_{t-1}.
 template <typename T>
-void cell_backward(const T* act, const T* c, const T* c_prev, const T* dh, T* dc, T* dgates, int64_t batch,
-                   int64_t hidden) {
+void cell_backward(const T* __restrict act, const T* __restrict c, const T* __restrict c_prev, const T* __restrict dy,
+                   const T* __restrict dh_rec, T* __restrict dc, T* __restrict dgates, int64_t batch, int64_t hidden) {
   for (int64_t b = 0; b < batch; b++) {
-    const T* ai = act + b * 4 * hidden;
-    const T* af = ai + hidden;
-    const T* ag = af + hidden;
-    const T* ao = ag + hidden;
-    const T* cb = c + b * hidden;
-    const T* cp = c_prev ? c_prev + b * hidden : nullptr;
-    const T* dhb = dh + b * hidden;
-    T* dcb = dc + b * hidden;
-    T* di = dgates + b * 4 * hidden;
-    T* df = di + hidden;
-    T* dg = df + hidden;
-    T* dout = dg + hidden;
+    const T* __restrict ai = act + b * 4 * hidden;
+    const T* __restrict af = ai + hidden;
+    const T* __restrict ag = af + hidden;
+    const T* __restrict ao = ag + hidden;
+    const T* __restrict cb = c + b * hidden;
+    const T* __restrict cp = c_prev + b * hidden;
+    const T* __restrict dyb = dy + b * hidden;
+    const T* __restrict drb = dh_rec + b * hidden;
+    T* __restrict dcb = dc + b * hidden;
+    T* __restrict di = dgates + b * 4 * hidden;
+    T* __restrict df = di + hidden;
+    T* __restrict dg = df + hidden;
+    T* __restrict dout = dg + hidden;
     for (int64_t j = 0; j < hidden; j++) {
-      T i = ai[j], f = af[j], g = ag[j], o = ao[j];
-      T tc = std::tanh(cb[j]);
-      T dct = dcb[j] + dhb[j] * o * (T(1) - tc * tc);
-      dout[j] = dhb[j] * tc * o * (T(1) - o);
+      T i = ai[j], f = af[j], g = ag[j], o = ao[j], dh = dyb[j] + drb[j];
+      T tc = sa_lstm::tanh(cb[j]);
+      T dct = dcb[j] + dh * o * (T(1) - tc * tc);
+      dout[j] = dh * tc * o * (T(1) - o);
       di[j] = dct * g * i * (T(1) - i);
-      df[j] = cp ? dct * cp[j] * f * (T(1) - f) : T(0);
+      df[j] = dct * cp[j] * f * (T(1) - f);
       dg[j] = dct * i * (T(1) - g * g);
       dcb[j] = dct * f;
     }
@@ -92,19 +90,21 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     at::Tensor whh_t = w_hh.t();
     at::Tensor h0 = has_state ? h0_opt->contiguous() : at::Tensor();
     at::Tensor c0 = has_state ? c0_opt->contiguous() : at::Tensor();
+    at::Tensor c_start = has_state ? c0 : at::zeros({batch, hidden}, x.options());
     // The input projection of every frame in one GEMM; the recurrent projection is added step by step.
     at::Tensor gates = at::addmm(b_ih + b_hh, x.view({steps * batch, in}), w_ih.t()).view({steps, batch, 4 * hidden});
     at::Tensor y = at::empty({steps, batch, hidden}, x.options());
     at::Tensor cells = at::empty({steps, batch, hidden}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "sa_lstm_layer forward", [&] {
+      const int64_t gstride = batch * 4 * hidden, hstride = batch * hidden;  // one step of gates / of y and cells
+      scalar_t* gp = gates.data_ptr<scalar_t>();
+      scalar_t* cp = cells.data_ptr<scalar_t>();
+      scalar_t* yp = y.data_ptr<scalar_t>();
       for (int64_t t = 0; t < steps; t++) {
-        at::Tensor g = gates.select(0, t);
-        if (t > 0) g.addmm_(y.select(0, t - 1), whh_t);
-        else if (has_state) g.addmm_(h0, whh_t);
-        const scalar_t* c_prev =
-            t > 0 ? cells.select(0, t - 1).data_ptr<scalar_t>() : has_state ? c0.data_ptr<scalar_t>() : nullptr;
-        cell_forward<scalar_t>(g.data_ptr<scalar_t>(), c_prev, cells.select(0, t).data_ptr<scalar_t>(),
-                               y.select(0, t).data_ptr<scalar_t>(), batch, hidden);
+        if (t > 0) gates.select(0, t).addmm_(y.select(0, t - 1), whh_t);
+        else if (has_state) gates.select(0, t).addmm_(h0, whh_t);
+        const scalar_t* c_prev = t > 0 ? cp + (t - 1) * hstride : c_start.data_ptr<scalar_t>();
+        cell_forward<scalar_t>(gp + t * gstride, c_prev, cp + t * hstride, yp + t * hstride, batch, hidden);
       }
     });
     at::Tensor h_n = steps > 0 ? y.select(0, steps - 1).clone() : (has_state ? h0.clone() : at::zeros({batch, hidden}, x.options()));
@@ -122,21 +122,22 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
     const int64_t steps = x.size(0), batch = x.size(1), in = x.size(2), hidden = w_hh.size(1);
     // Grads arrive materialized (zeros where an output was unused).
     at::Tensor dy = grads[0].contiguous();
-    at::Tensor dh = at::empty({batch, hidden}, x.options());  // dL/dh_t: output gradient plus the recurrent term
     at::Tensor dc = grads[2].clone().contiguous();  // dL/dc_t, carried backwards
     at::Tensor dh_rec = grads[1].clone().contiguous();  // recurrent term dgates_{t+1}·w_hh (h_n's grad at the end)
     at::Tensor dgates = at::empty({steps, batch, 4 * hidden}, x.options());
+    at::Tensor c_start = has_state ? c0 : at::zeros({batch, hidden}, x.options());
     const bool need_state_grad = has_state && (ctx->needs_input_grad(5) || ctx->needs_input_grad(6));
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "sa_lstm_layer backward", [&] {
+      const int64_t gstride = batch * 4 * hidden, hstride = batch * hidden;
+      const scalar_t* gp = gates.data_ptr<scalar_t>();
+      const scalar_t* cp = cells.data_ptr<scalar_t>();
+      const scalar_t* dyp = dy.data_ptr<scalar_t>();
+      scalar_t* dgp = dgates.data_ptr<scalar_t>();
       for (int64_t t = steps - 1; t >= 0; t--) {
-        at::add_out(dh, dy.select(0, t), dh_rec);
-        const scalar_t* c_prev =
-            t > 0 ? cells.select(0, t - 1).data_ptr<scalar_t>() : has_state ? c0.data_ptr<scalar_t>() : nullptr;
-        at::Tensor dg = dgates.select(0, t);
-        cell_backward<scalar_t>(gates.select(0, t).data_ptr<scalar_t>(), cells.select(0, t).data_ptr<scalar_t>(),
-                                c_prev, dh.data_ptr<scalar_t>(), dc.data_ptr<scalar_t>(), dg.data_ptr<scalar_t>(),
-                                batch, hidden);
-        if (t > 0 || need_state_grad) at::mm_out(dh_rec, dg, w_hh);
+        const scalar_t* c_prev = t > 0 ? cp + (t - 1) * hstride : c_start.data_ptr<scalar_t>();
+        cell_backward<scalar_t>(gp + t * gstride, cp + t * hstride, c_prev, dyp + t * hstride,
+                                dh_rec.data_ptr<scalar_t>(), dc.data_ptr<scalar_t>(), dgp + t * gstride, batch, hidden);
+        if (t > 0 || need_state_grad) at::mm_out(dh_rec, dgates.select(0, t), w_hh);
       }
     });
     // Everything that does not feed the recurrence: one GEMM (or reduction) over all frames each.
