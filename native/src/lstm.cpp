@@ -123,6 +123,9 @@ struct LstmLayer : public torch::autograd::Function<LstmLayer> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    // The engine runs backward with grad mode on only for create_graph; the cell loops below are not recorded.
+    TORCH_CHECK(!at::GradMode::is_enabled(),
+                "sa_lstm_layer: the fused LSTM has no double backward (create_graph); use Functional.Lstm for that");
     auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &w_ih = saved[1], &w_hh = saved[2], &h0 = saved[3], &c0 = saved[4];
     const at::Tensor &gates = saved[5], &cells = saved[6], &y = saved[7];

@@ -203,5 +203,11 @@ public class FusedLstmTests
         var e = Assert.Throws<TorchException>(() => FusedLstm.Forward(wrongInput, w, 1, null, null, 0, false));
         Assert.Contains("w_ih", e.Message);
         Assert.Contains("[16, 5]", e.Message);
+
+        // Its backward is hand-written and not itself differentiable: asking for a graph of it fails loudly.
+        var x = Torch.Randn(new long[] { 1, 2, 3 }, g).RequiresGrad_();
+        var y = FusedLstm.Forward(x, w, 1, null, null, 0, true).Output;
+        var d = Assert.Throws<TorchException>(() => Autograd.Grad(new[] { y.Sum() }, new[] { x }, createGraph: true));
+        Assert.Contains("double backward", d.Message);
     }
 }
