@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace sa_lstm {
 
@@ -47,7 +48,7 @@ struct InvFactorials {
 template <typename T>
 inline T exp(T x) {
   using C = ExpConst<T>;
-  using Bits = typename C::Bits;
+  using Bits = std::make_unsigned_t<typename C::Bits>;  // unsigned: wrap-around is defined (NaN inputs)
   x = x < C::lo ? C::lo : x;
   x = x > C::hi ? C::hi : x;
   // x = n·ln2 + r with n an integer, |r| ≤ ln2/2; exp(x) = 2^n · exp(r).
@@ -64,7 +65,7 @@ inline T exp(T x) {
   T round = C::round;
   std::memcpy(&sb, &shifted, sizeof(T));
   std::memcpy(&rb, &round, sizeof(T));
-  Bits eb = (sb - rb + C::bias) << C::mantissa;
+  Bits eb = (sb - rb + Bits(C::bias)) << C::mantissa;
   T scale;
   std::memcpy(&scale, &eb, sizeof(T));
   return q * scale;
