@@ -128,6 +128,16 @@ SA_API const char* sa_op_schema(sa_op* op);
 SA_API int sa_op_call(sa_op* op, const sa_value* args, int nargs, sa_value* outs, int cap);
 SA_API void sa_free(void* p);
 
+/* ---- fused LSTM layer ------------------------------------------------------------------------ */
+/* One unidirectional LSTM layer on the CPU (float32/float64) as a single autograd node with a hand-written
+ * backward (native/src/lstm.cpp): libtorch's CPU LSTM backward runs every step as separate nodes, each with
+ * its own small weight-gradient GEMMs, which dominated a training step. Same math and gate order (i, f, g, o)
+ * as torch.nn.LSTM. x is time-major [T, B, in]; w_ih [4H, in], w_hh [4H, H], b_ih, b_hh [4H]; h0, c0 [B, H]
+ * both given or both NULL (zero state). Writes three new handles into out: y [T, B, H], h_n, c_n [B, H].
+ * Returns 0, or -1 with the reason (wrong device, dtype or shape) in sa_last_error(). */
+SA_API int sa_lstm_layer(sa_tensor* x, sa_tensor* w_ih, sa_tensor* w_hh, sa_tensor* b_ih, sa_tensor* b_hh,
+                         sa_tensor* h0, sa_tensor* c0, sa_tensor** out);
+
 /* ---- SentencePiece --------------------------------------------------------------------------- */
 /* A loaded sentencepiece::SentencePieceProcessor. Text is UTF-8 with an explicit byte length.
  * Results of variable size are returned in malloc'd buffers the caller frees with sa_free. */
