@@ -35,7 +35,8 @@ public static class BatchAssembler
         var samples = Torch.FromArray<float>(flat, new long[] { items.Length, maxSamples }, DType.Float32);
         var sampleLengths = Torch.Tensor(audio.Select(a => (long)a.Length).ToArray());
         var (features, frames) = featurizer.Forward(samples, sampleLengths, training, generator,
-            augment?.SpecAugment, new Random(SeedMix.Combine(seed, epoch, position, 0x5BEC)));
+            augment?.SpecAugment, new Random(SeedMix.Combine(seed, epoch, position, 0x5BEC)),
+            augment?.Vtlp, new Random(SeedMix.Combine(seed, epoch, position, 0x7A1F)));
         return new AudioBatch
         {
             Features = features.Transpose(1, 2).Contiguous().DetachFromScope(),

@@ -18,6 +18,7 @@ public sealed class Featurizer : IDisposable
     /// <summary>The mel filters [n_mels, n_fft/2+1] (NeMo's <c>featurizer.fb</c> without its leading 1).</summary>
     public Tensor Filterbank { get; }
     readonly Tensor? _fixedMean, _fixedStd;
+    readonly float[] _filters; // host copy of Filterbank, warped per utterance by VTLP
 
     public Featurizer(FeaturizerConfig config, Device? device = null)
     {
@@ -25,7 +26,7 @@ public sealed class Featurizer : IDisposable
         Config = config;
         Device = device ?? Device.CPU;
         Window = Torch.HannWindow(config.WinLength, periodic: false, DType.Float32, Device).DetachFromScope();
-        var fb = MelFilterbank.Create(config.SampleRate, config.FftSize, config.Features, config.LowFreq, config.UpperFreq);
+        var fb = _filters = MelFilterbank.Create(config.SampleRate, config.FftSize, config.Features, config.LowFreq, config.UpperFreq);
         Filterbank = Torch.FromArray<float>(fb, new long[] { config.Features, config.FftSize / 2 + 1 }, DType.Float32, Device).DetachFromScope();
         if (config.Normalize == "fixed")
         {
@@ -46,8 +47,9 @@ public sealed class Featurizer : IDisposable
     /// Dither is added only when <paramref name="training"/>, drawn from <paramref name="generator"/> when given.
     /// </summary>
     /// <param name="specAugment">training-time masking, applied before frame stacking (as caiman does), drawn from <paramref name="maskRng"/></param>
+    /// <param name="vtlp">training-time vocal tract length perturbation, warp factors drawn from <paramref name="warpRng"/></param>
     public (Tensor Features, Tensor Lengths) Forward(Tensor audio, Tensor lengths, bool training = false, Generator? generator = null,
-        Augmentation.SpecAugment? specAugment = null, Random? maskRng = null)
+        Augmentation.SpecAugment? specAugment = null, Random? maskRng = null, Augmentation.VocalTractPerturbation? vtlp = null, Random? warpRng = null)
     {
         if (audio.Dim != 2) throw new ArgumentException($"featurizer: audio must be [batch, samples], got [{string.Join(", ", audio.Shape)}]");
         var cfg = Config;
@@ -77,7 +79,7 @@ public sealed class Featurizer : IDisposable
         var im = parts.Select(-1, 1);
         var squared = re * re + im * im;
         var power = cfg.MagPower == 2.0 ? squared : squared.Pow(cfg.MagPower / 2);
-        var mel = Filterbank.Matmul(power);                                         // [B, mels, frames]
+        var mel = training && vtlp != null ? WarpedMel(power, vtlp, warpRng ?? new Random(0)) : Filterbank.Matmul(power); // [B, mels, frames]
         if (cfg.Log)
             mel = cfg.LogZeroGuardType == "add" ? (mel + cfg.LogZeroGuardValue).Log() : mel.ClampMin(cfg.LogZeroGuardValue).Log();
 
@@ -96,6 +98,20 @@ public sealed class Featurizer : IDisposable
             mel = Functional.Pad(mel, new long[] { 0, cfg.PadTo - mel.Size(2) % cfg.PadTo }, cfg.PadValue);
 
         return (mel.MoveToOuterScope(), frameLengths.MoveToOuterScope());
+    }
+
+    /// <summary>Mel energies through each utterance's own warped filters (one batched product).</summary>
+    Tensor WarpedMel(Tensor power, Augmentation.VocalTractPerturbation vtlp, Random rng)
+    {
+        var cfg = Config;
+        vtlp.Validate(cfg.SampleRate);
+        int batch = (int)power.Size(0), mels = cfg.Features, bins = cfg.FftSize / 2 + 1;
+        var factors = vtlp.Draw(batch, rng);
+        var filters = new float[batch * mels * bins];
+        for (int b = 0; b < batch; b++)
+            Augmentation.VocalTractPerturbation.WarpFilterbank(_filters, mels, bins, cfg.SampleRate, factors[b], vtlp.BoundaryHz)
+                .CopyTo(filters, b * mels * bins);
+        return Torch.FromArray<float>(filters, new long[] { batch, mels, bins }, DType.Float32, Device).Bmm(power);
     }
 
     /// <summary>Convenience for one utterance held in an array: [1, features, frames] and its frame count.</summary>

@@ -104,6 +104,7 @@ public sealed class Trainer : IDisposable
             var p => throw new ConfigException($"train.unencodable '{p}': use fail, drop_line or drop_character"),
         };
         var encoder = _encoder = new TranscriptEncoder(Tokenizer, Normalizer, policy);
+        cfg.Augment.Vtlp?.Validate(cfg.Preprocessor.SampleRate); // before any loader thread meets it
         Data = new TrainingData(cfg.Train, cfg.Augment, o, encoder, dist, ReportData);
         _log.Write($"data train: {Data.Description}");
         foreach (var m in o.ValManifests)
