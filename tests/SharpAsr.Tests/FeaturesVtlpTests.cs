@@ -112,4 +112,12 @@ public class FeaturesVtlpTests
         Assert.Contains("min_warp", e.Message);
         Assert.Contains("boundary_hz", Assert.Throws<ArgumentException>(() => new VocalTractPerturbation { BoundaryHz = 9000 }.Validate(16000)).Message);
     }
+
+    [Fact]
+    public void TheConfigSectionComesFromYamlAndOverrides()
+    {
+        var cfg = SharpAsr.Config.ConfigLoader.LoadFromString<SharpAsr.Config.AsrConfig>("name: t\n", new[] { "augment.vtlp.max_warp=1.2" });
+        Assert.NotNull(cfg.Augment.Vtlp);
+        Assert.Equal((0.9, 1.2, 1.0), (cfg.Augment.Vtlp!.MinWarp, cfg.Augment.Vtlp.MaxWarp, cfg.Augment.Vtlp.Prob));
+    }
 }
