@@ -24,8 +24,8 @@ public class TrainerLearnsTests
                 new DemoCorpusOptions { TrainUtterances = 800, DevUtterances = 4, TestUtterances = 60, Parallelism = 2 });
             var overrides = new List<string>
             {
-                "train.steps=450", "train.val_every=0", "train.save_every=0", "train.log_every=50", "train.ema_decay=0",
-                "schedule.warmup_steps=50", "schedule.hold_steps=300", "schedule.half_life_steps=100",
+                $"train.steps={Steps}", "train.val_every=0", "train.save_every=0", "train.log_every=50", "train.ema_decay=0",
+                "schedule.warmup_steps=50", "schedule.hold_steps=450", "schedule.half_life_steps=100",
             };
             var config = TrainerCorpusFixture.TinyConfig;
             var cfg = AsrConfig.Load(config, overrides);
@@ -37,11 +37,14 @@ public class TrainerLearnsTests
             });
             trainer.Run();
             var test = trainer.EvaluateManifest(corpus.TestManifest);
-            Assert.True(test.Wer < LearnedWer, $"greedy WER {test.Wer:P1} on unseen voices and sentences after 450 steps (bar {LearnedWer:P0}); log:\n{string.Join("\n", log)}");
+            Assert.True(test.Wer < LearnedWer, $"greedy WER {test.Wer:P1} on unseen voices and sentences after {Steps} steps (bar {LearnedWer:P0}); log:\n{string.Join("\n", log)}");
         }
         finally { Directory.Delete(folder, true); }
     }
 
-    // an untrained or broken model scores ≥ 100 %; measured 67.0 % (1.5 min on this 2-core machine, README Training)
+    // an untrained or broken model scores ≥ 100 %; measured 58.0 % (2 min on this 2-core machine, README Training)
     const double LearnedWer = 0.75;
+    // still the steep part of the learning curve: 450 steps measured 60–67 % depending on the order of float sums
+    // (before and after the fused LSTM layer), too near the bar to be safe on another CPU
+    const int Steps = 600;
 }
