@@ -1,20 +1,22 @@
 #!/bin/bash
 # Transducer loss benchmark: SharpASR modes vs torchaudio.functional.rnnt_loss, one process per measurement.
 # Usage: bench/loss.sh [B] [T] ["U list"] ["V list"] [repeats]   (defaults: 8 400 "20 50 100" "256 1024" 3)
+#        MODES="pruned pruned-subbatched" bench/loss.sh …   measures only those SharpASR modes (and the peer rows they need)
 # Prints one JSON line per measurement, then a table of ratios (SharpASR / torchaudio: < 1 is better). Memory: whole-
 # process peak RSS, and "working" = peak minus the RSS before the first loss (each runtime's start-up left out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/cpu-env.sh
 B=${1:-8}; T=${2:-400}; US=${3:-"20 50 100"}; VS=${4:-"256 1024"}; R=${5:-3}
+MODES=${MODES:-"loss plain packed subbatched pruned pruned-subbatched"}
 export OPENBLAS_NUM_THREADS=1
 dotnet build bench/LossBench/LossBench.csproj -c Release -v q -nologo >/dev/null
 BIN=bench/LossBench/bin/Release/net10.0/LossBench
 out=$(mktemp)
 for U in $US; do for V in $VS; do
-  /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py loss $B $T $U $V $R | tee -a "$out"
-  /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py joint $B $T $U $V $R | tee -a "$out"
-  for m in loss plain packed subbatched pruned; do $BIN $m $B $T $U $V $R | tee -a "$out"; done
+  [[ " $MODES " == *" loss "* ]] && /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py loss $B $T $U $V $R | tee -a "$out"
+  [[ "$MODES" != "loss" ]] && /usr/bin/python3 bench/peer/rnnt_loss_torchaudio.py joint $B $T $U $V $R | tee -a "$out"
+  for m in $MODES; do $BIN $m $B $T $U $V $R | tee -a "$out"; done
 done; done
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

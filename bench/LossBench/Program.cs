@@ -1,8 +1,8 @@
 // Transducer loss forward+backward: time and peak memory of one mode in this process (run once per mode so the
 // peak resident set belongs to that mode alone). bench/loss.sh runs every mode and the torchaudio peer side by side.
-// Usage: LossBench MODE B T U V [repeats]   MODE = loss | plain | packed | subbatched | pruned
+// Usage: LossBench MODE B T U V [repeats]   MODE = loss | plain | packed | subbatched | pruned | pruned-subbatched
 // loss: logits [B, T, U+1, V] given, RnntLoss only. The others: encoder/predictor outputs [.., D=256] through a joint
-// Linear(tanh(enc + pred)) and the loss (pruned: s_range 5 plus the simple loss on V-sized projections).
+// Linear(tanh(enc + pred)) and the loss (pruned: s_range 5 plus the simple loss on V-sized projections; sub-batches of 2).
 using System.Diagnostics;
 using SharpAsr.Losses;
 using SharpTorch;
@@ -46,11 +46,11 @@ for (int rep = 0; rep < repeats + 1; rep++)
         var enc = Torch.Randn(new long[] { B, T, D }, gen).RequiresGrad_();
         var pred = Torch.Randn(new long[] { B, U + 1, D }, gen).RequiresGrad_();
         sw.Restart();
-        if (mode == "pruned")
+        if (mode.StartsWith("pruned"))
         {
             var amProj = Torch.Randn(new long[] { V, D }, gen) * 0.1;
             var (simple, pruned) = PrunedRnntLoss.Compute(enc, pred, Functional.Linear(enc, amProj), Functional.Linear(pred, amProj), Joint,
-                targets, framesT, tokensT, options, new PrunedRnntOptions { SRange = 5 });
+                targets, framesT, tokensT, options, new PrunedRnntOptions { SRange = 5 }, mode == "pruned-subbatched" ? 2 : 0, new[] { weight });
             loss = new PrunedLossSchedule().Mix(simple, pruned, 10_000);
         }
         else

@@ -138,6 +138,12 @@ SA_API void sa_free(void* p);
 SA_API int sa_lstm_layer(sa_tensor* x, sa_tensor* w_ih, sa_tensor* w_hh, sa_tensor* b_ih, sa_tensor* b_hh,
                          sa_tensor* h0, sa_tensor* c0, sa_tensor** out);
 
+/* ---- log-probabilities of chosen classes -------------------------------------------------------- */
+/* log_softmax(logits, -1).gather(-1, index) as one autograd node (native/src/log_softmax_gather.cpp) that saves
+ * only the logits and their log-normaliser and builds its gradient in one buffer. logits [..., V] floating point;
+ * index [..., K] int64 with the same leading sizes. Writes one new handle, [..., K]. Returns 0 or -1. */
+SA_API int sa_log_softmax_gather(sa_tensor* logits, sa_tensor* index, sa_tensor** out);
+
 /* ---- SentencePiece --------------------------------------------------------------------------- */
 /* A loaded sentencepiece::SentencePieceProcessor. Text is UTF-8 with an explicit byte length.
  * Results of variable size are returned in malloc'd buffers the caller frees with sa_free. */

@@ -19,6 +19,20 @@ public static class Functional
     public static Tensor Softmax(Tensor x, long dim) => SoftmaxLike(Ops.Softmax, x, dim);
     public static Tensor LogSoftmax(Tensor x, long dim) => SoftmaxLike(Ops.LogSoftmax, x, dim);
 
+    /// <summary>
+    /// LogSoftmax(logits, −1).Gather(−1, index) as one autograd node that keeps only the logits for backward (no
+    /// full-size log-softmax output) and builds the gradient in one buffer: for picking a few of many classes.
+    /// logits [..., V]; index [..., K] int64 with the same leading sizes; returns [..., K].
+    /// </summary>
+    public static unsafe Tensor LogSoftmaxGather(Tensor logits, Tensor index)
+    {
+        IntPtr result;
+        Native.Check(Native.sa_log_softmax_gather(logits.Handle, index.Handle, &result));
+        GC.KeepAlive(logits);
+        GC.KeepAlive(index);
+        return new Tensor(result);
+    }
+
     static Tensor SoftmaxLike(Op op, Tensor x, long dim)
     {
         var c = new OpCall(op);

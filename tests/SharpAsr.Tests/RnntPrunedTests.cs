@@ -120,6 +120,36 @@ public class RnntPrunedTests
         Assert.Contains(Enumerable.Range(0, Batch), b => p[b] > full[b] + 1e-6); // it did prune something
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SubBatchedPrunedJointGivesTheSameLossAndGradientsUnderAWeight(int subBatch)
+    {
+        // the loss mix weights the pruned loss below 1 during warm-up: the sub-batched joint's gradients, the joint
+        // weight's included, must follow that weight exactly as the one-call joint's do
+        using var scope = Torch.NewScope();
+        var s = Make();
+        var loss = new RnntLossOptions { Blank = 0, Reduction = RnntReduction.MeanVolume };
+        var options = new PrunedRnntOptions { SRange = 2 };
+        const double weight = 0.3;
+        var (simple, pruned) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss, options);
+        (simple + weight * pruned).Backward();
+        var want = Grads(s.Leaves);
+        foreach (var l in s.Leaves) l.Grad = null;
+        var (simple2, pruned2) = PrunedRnntLoss.Compute(s.Encoder, s.Predictor, s.Am, s.Lm, s.Joint, s.Targets, s.Frames, s.Tokens, loss, options,
+            subBatch, new[] { s.Weight });
+        Assert.Null(s.Weight.Grad); // nothing reaches .grad before the caller's backward
+        Assert.Equal(pruned.Item(), pruned2.Item(), 9);
+        Assert.Equal(simple.Item(), simple2.Item(), 9);
+        (simple2 + weight * pruned2).Backward();
+        var got = Grads(s.Leaves);
+        for (int k = 0; k < s.Leaves.Length; k++)
+        {
+            Assert.Contains(want[k], x => x != 0);
+            for (int i = 0; i < want[k].Length; i++) Assert.Equal(want[k][i], got[k][i], 9);
+        }
+    }
+
     [Fact]
     public void WithoutGradientsTheLossIsTheSame()
     {

@@ -27,8 +27,15 @@ public static class PrunedRnntLoss
     /// <param name="predictor">[B, U+1, D] predictor outputs (joint input).</param>
     /// <param name="am">[B, T, V] encoder projection for the simple loss.</param>
     /// <param name="lm">[B, U+1, V] predictor projection for the simple loss.</param>
+    /// <param name="subBatch">when in 1..B−1, the pruned joint and its loss run over sub-batches of this many
+    /// utterances, each differentiated at once (as <see cref="TransducerJointLoss.SubBatched"/>), so only one
+    /// sub-batch's [n, T, s_range, ·] tensors exist at a time. Needs a reducing <see cref="RnntLossOptions.Reduction"/>.</param>
+    /// <param name="jointParameters">the parameters <paramref name="joint"/> uses (others are ignored); with
+    /// <paramref name="subBatch"/> their gradients reach .grad only through the returned pruned loss, so any weight
+    /// the caller gives that loss applies to them too.</param>
     public static (Tensor Simple, Tensor Pruned) Compute(Tensor encoder, Tensor predictor, Tensor am, Tensor lm,
-        Func<Tensor, Tensor, Tensor> joint, Tensor targets, Tensor frames, Tensor tokens, RnntLossOptions loss, PrunedRnntOptions pruned)
+        Func<Tensor, Tensor, Tensor> joint, Tensor targets, Tensor frames, Tensor tokens, RnntLossOptions loss, PrunedRnntOptions pruned,
+        int subBatch = 0, IEnumerable<Tensor>? jointParameters = null)
     {
         using var scope = Torch.NewScope();
         long[] frameCounts = frames.ToLongArray(), tokenCounts = tokens.ToLongArray();
@@ -50,33 +57,114 @@ public static class PrunedRnntLoss
         for (int b = 0; b < batch; b++) // the windows must be able to climb U_b tokens within T_b frames
             range = (int)Math.Min(maxU1, Math.Max(range, (tokenCounts[b] + frameCounts[b] + frameCounts[b] - 1) / frameCounts[b]));
         var starts = PruneStarts(lattice.NegFlows, batch, maxT, maxU1, frameCounts, tokenCounts, range);
-        var positions = new long[batch * maxT * range];
-        var predictorRows = new long[positions.Length];
-        var labels = new long[positions.Length * 2];
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < maxT; t++)
-                for (int r = 0; r < range; r++)
-                {
-                    int k = (b * maxT + t) * range + r;
-                    long u = starts[b * maxT + t] + r;
-                    positions[k] = u;
-                    predictorRows[k] = b * maxU1 + u;
-                    labels[2 * k] = blank;
-                    labels[2 * k + 1] = paddedTargets[b * maxU1 + u];
-                }
-        var device = am.Device;
-        var rows = Torch.FromArray<long>(predictorRows, new long[] { predictorRows.Length }, DType.Int64, device);
-        var d = predictor.Size(2);
-        var predictorPruned = predictor.Reshape(batch * maxU1, d).IndexSelect(0, rows).Reshape(batch, maxT, range, d);
-        var logits = joint(encoder.Unsqueeze(2), predictorPruned); // [B, T, R, V]
-        var labelIndex = Torch.FromArray<long>(labels, new long[] { batch, maxT, range, 2 }, DType.Int64, device);
-        var picked = Functional.LogSoftmax(logits, -1).Gather(3, labelIndex); // [B, T, R, 2]
-        var where = Torch.FromArray<long>(positions, new long[] { batch, maxT, range, 1 }, DType.Int64, device).Expand(batch, maxT, range, 2);
-        var box = Torch.Full(new long[] { batch, maxT, maxU1, 2 }, double.NegativeInfinity, picked.DType, device).Scatter(2, where, picked);
-        var prunedLoss = RnntLoss.FromLogProbs(box.Select(3, 0), box.Select(3, 1), frameCounts, tokenCounts, perUtterance, out _);
+        var cells = new PrunedCells(encoder, predictor, joint, starts, range, paddedTargets, frameCounts, tokenCounts, blank, perUtterance);
+        var prunedLoss = subBatch >= 1 && subBatch < batch
+            ? SubBatched(cells, loss.Reduction, subBatch, jointParameters ?? Array.Empty<Tensor>())
+            : RnntReductions.Apply(cells.Loss(encoder, predictor, 0, batch), loss.Reduction, tokenCounts);
+        return (RnntReductions.Apply(simple, loss.Reduction, tokenCounts).MoveToOuterScope(), prunedLoss.MoveToOuterScope());
+    }
 
-        return (RnntReductions.Apply(simple, loss.Reduction, tokenCounts).MoveToOuterScope(),
-            RnntReductions.Apply(prunedLoss, loss.Reduction, tokenCounts).MoveToOuterScope());
+    /// <summary>What the pruned loss of any run of utterances needs: the joint, the prune ranges and the targets.</summary>
+    sealed record PrunedCells(Tensor Encoder, Tensor Predictor, Func<Tensor, Tensor, Tensor> Joint, long[] Starts, int Range,
+        long[] PaddedTargets, long[] Frames, long[] Tokens, int Blank, RnntLossOptions PerUtterance)
+    {
+        int MaxT => (int)Encoder.Size(1);
+        int MaxU1 => (int)Predictor.Size(1);
+
+        /// <summary>
+        /// Per-utterance pruned losses [n] of utterances first..first+n−1, from <paramref name="encoder"/> [B, T, D] and
+        /// <paramref name="predictor"/> [B, U+1, D] (the originals or detached copies), on a grid trimmed to those
+        /// utterances' longest frames and tokens.
+        /// </summary>
+        public Tensor Loss(Tensor encoder, Tensor predictor, int first, int n)
+        {
+            using var scope = Torch.NewScope();
+            int maxT = (int)Frames.Skip(first).Take(n).Max();
+            // windows reach `Range` positions even in utterances with fewer tokens (the extra ones are padding)
+            int maxU1 = Math.Min(MaxU1, Math.Max(Range, (int)Tokens.Skip(first).Take(n).Max() + 1));
+            var positions = new long[n * maxT * Range];
+            var predictorRows = new long[positions.Length];
+            var labels = new long[positions.Length * 2];
+            for (int i = 0; i < n; i++)
+                for (int t = 0; t < maxT; t++)
+                    for (int r = 0; r < Range; r++)
+                    {
+                        int b = first + i, k = (i * maxT + t) * Range + r;
+                        long u = Starts[b * MaxT + t] + r;
+                        positions[k] = u;
+                        predictorRows[k] = i * maxU1 + u;
+                        labels[2 * k] = Blank;
+                        labels[2 * k + 1] = PaddedTargets[b * MaxU1 + u];
+                    }
+            var device = encoder.Device;
+            var labelIndex = Torch.FromArray<long>(labels, new long[] { n, maxT, Range, 2 }, DType.Int64, device);
+            Tensor picked; // [n, T, R, 2]: blank and label log-probs of the pruned cells
+            using (Torch.NewScope())
+            {
+                // The [n, T, R, D] joint inputs and the logits die with this scope; autograd keeps only what backward
+                // needs (the joint's activations and, through LogSoftmaxGather, the logits), not a log-softmax.
+                var rows = Torch.FromArray<long>(predictorRows, new long[] { predictorRows.Length }, DType.Int64, device);
+                var d = predictor.Size(2);
+                var enc = encoder.Narrow(0, first, n).Narrow(1, 0, maxT);
+                var pred = predictor.Narrow(0, first, n).Narrow(1, 0, maxU1).Reshape(n * maxU1, d);
+                var logits = Joint(enc.Unsqueeze(2), pred.IndexSelect(0, rows).Reshape(n, maxT, Range, d)); // [n, T, R, V]
+                picked = Functional.LogSoftmaxGather(logits, labelIndex).MoveToOuterScope();
+            }
+            var where = Torch.FromArray<long>(positions, new long[] { n, maxT, Range, 1 }, DType.Int64, device).Expand(n, maxT, Range, 2);
+            var box = Torch.Full(new long[] { n, maxT, maxU1, 2 }, double.NegativeInfinity, picked.DType, device).Scatter(2, where, picked);
+            return RnntLoss.FromLogProbs(box.Select(3, 0), box.Select(3, 1), Frames.AsSpan(first, n).ToArray(), Tokens.AsSpan(first, n).ToArray(),
+                PerUtterance, out _).MoveToOuterScope();
+        }
+    }
+
+    /// <summary>
+    /// The reduced pruned loss over sub-batches, each differentiated at once with respect to detached copies of the
+    /// encoder and predictor outputs and to the joint's parameters; the result carries those gradients back through
+    /// the surrogate Σ ⟨x, g_x⟩ − stop_grad(⟨x, g_x⟩), so a caller's weight on it scales all of them (the schedule
+    /// mixes the pruned loss with a weight below 1 during warm-up).
+    /// </summary>
+    static Tensor SubBatched(PrunedCells cells, RnntReduction reduction, int subBatch, IEnumerable<Tensor> jointParameters)
+    {
+        if (reduction == RnntReduction.None)
+            throw new ArgumentException("pruned rnnt: a sub-batched joint needs a reducing loss reduction (sum, mean, mean_batch, mean_volume), not none");
+        using var scope = Torch.NewScope();
+        int batch = cells.Frames.Length;
+        bool backward = Torch.IsGradEnabled;
+        var weights = RnntReductions.Weights(reduction, cells.Tokens);
+        var encoderLeaf = cells.Encoder.Detach().RequiresGrad_(backward && cells.Encoder.RequiresGrad);
+        var predictorLeaf = cells.Predictor.Detach().RequiresGrad_(backward && cells.Predictor.RequiresGrad);
+        // what each chunk is differentiated against, and the tensor its gradient finally belongs to
+        var wrt = new List<(Tensor Input, Tensor Target)>();
+        if (encoderLeaf.RequiresGrad) wrt.Add((encoderLeaf, cells.Encoder));
+        if (predictorLeaf.RequiresGrad) wrt.Add((predictorLeaf, cells.Predictor));
+        if (backward) wrt.AddRange(jointParameters.Where(p => p.RequiresGrad).Select(p => (p, p)));
+        var sums = new Tensor?[wrt.Count];
+        double total = 0;
+        for (int first = 0; first < batch; first += subBatch)
+        {
+            using var step = Torch.NewScope();
+            int n = Math.Min(subBatch, batch - first);
+            var per = cells.Loss(encoderLeaf, predictorLeaf, first, n);
+            var w = Torch.FromArray<double>(weights.AsSpan(first, n), new long[] { n }, DType.Float64, per.Device).To(per.DType);
+            var chunk = (per * w).Sum();
+            total += chunk.Item();
+            if (wrt.Count == 0 || !chunk.RequiresGrad) continue;
+            var grads = Autograd.Grad(new[] { chunk }, wrt.Select(x => x.Input).ToList(), allowUnused: true);
+            for (int i = 0; i < grads.Length; i++)
+                if (grads[i] is { } g)
+                {
+                    if (sums[i] is { } sum) sum.Add_(g);
+                    else sums[i] = g.MoveToOuterScope();
+                }
+        }
+        var result = Torch.Scalar(total, cells.Encoder.DType).To(cells.Encoder.Device);
+        for (int i = 0; i < wrt.Count; i++)
+        {
+            if (sums[i] is not { } g) continue;
+            var dot = (wrt[i].Target * g).Sum();
+            result = result + (dot - dot.Detach());
+        }
+        return result.MoveToOuterScope();
     }
 
     /// <summary>Targets as [B, U+1] with blank in every position u ≥ U_b (so index u gives y_{u+1} or blank).</summary>

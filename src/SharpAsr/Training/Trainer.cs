@@ -392,7 +392,8 @@ public sealed class Trainer : IDisposable
             if (_pruned != null)
             {
                 var (simple, pruned) = PrunedRnntLoss.Compute(encProj, predProj, Model.SimpleAm!.Forward(enc), Model.SimpleLm!.Forward(pred),
-                    Model.Joint.Combine, batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _pruned);
+                    Model.Joint.Combine, batch.Targets, encLengths, batch.TargetLengths, _lossOptions, _pruned,
+                    _jointMode == JointMemoryMode.SubBatched ? _cfg.Loss.SubBatch : 0, Model.Joint.Parameters());
                 return _prunedSchedule.Mix(simple, pruned, State.Step);
             }
             return TransducerJointLoss.Compute(_jointMode, encProj, predProj, Model.Joint.Combine,

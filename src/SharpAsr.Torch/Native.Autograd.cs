@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace SharpTorch;
+
+// The shim's hand-written autograd nodes: the fused CPU LSTM layer (native/src/lstm.cpp, C# face SharpTorch.FusedLstm)
+// and log-probs of chosen classes.
+internal static unsafe partial class Native
+{
+    [LibraryImport(Lib)]
+    public static partial int sa_lstm_layer(IntPtr x, IntPtr wIh, IntPtr wHh, IntPtr bIh, IntPtr bHh, IntPtr h0, IntPtr c0, IntPtr* result);
+
+    // native/src/log_softmax_gather.cpp; the C# face is Functional.LogSoftmaxGather.
+    [LibraryImport(Lib)]
+    public static partial int sa_log_softmax_gather(IntPtr logits, IntPtr index, IntPtr* result);
+}
