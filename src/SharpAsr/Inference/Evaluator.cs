@@ -39,6 +39,8 @@ public static class Evaluator
                 var e = entries[i];
                 var line = new Dictionary<string, object> { ["audio_filepath"] = e.AudioPath, ["duration"] = hyps[i].Duration, ["text"] = e.Text, ["pred_text"] = hyps[i].Text };
                 if (e.Offset > 0) line["offset"] = e.Offset;
+                // the manifest's own extra keys (speaker, voice, noise …) come along: per-group error rates need them
+                foreach (var (key, value) in e.Extra) line.TryAdd(key, value);
                 line["score"] = Math.Round(hyps[i].Score, 4);
                 w.WriteLine(JsonSerializer.Serialize(line, JsonLines.Options));
             }

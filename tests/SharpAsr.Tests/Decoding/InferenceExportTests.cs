@@ -32,6 +32,24 @@ public class InferenceExportTests(TrainedTinyModel trained)
     }
 
     [Fact]
+    public void PredictionsKeepTheManifestsExtraKeys()
+    {
+        // the demo manifests carry voice, speed_wpm, pitch and snr_db: per-voice error rates are computed from these lines
+        using var model = AsrModel.Load(trained.Checkpoint);
+        var path = Path.Combine(trained.Root, "predictions.json");
+        Evaluator.Evaluate(model, trained.TestManifest, new TranscribeOptions(), path);
+        var lines = File.ReadAllLines(path).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToArray();
+        var manifest = File.ReadAllLines(trained.TestManifest).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(manifest.Length, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            Assert.Equal(manifest[i].GetProperty("voice").GetString(), lines[i].GetProperty("voice").GetString());
+            Assert.Equal(manifest[i].GetProperty("text").GetString(), lines[i].GetProperty("text").GetString());
+            Assert.True(lines[i].TryGetProperty("pred_text", out _));
+        }
+    }
+
+    [Fact]
     public void ExportLoadTranscribeGivesTheTrainingModelsText()
     {
         var sasr = Path.Combine(trained.Root, "export-test.sasr");
