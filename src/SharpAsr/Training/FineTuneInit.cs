@@ -38,15 +38,18 @@ public sealed class InitReport
 /// A checkpoint with an EMA gives its averaged weights (the ones export and evaluation use).
 /// <para>
 /// A new tokenizer (the config's, if it differs from the checkpoint's) is NeMo's change_vocabulary: the predictor
-/// embedding and the joint output layer are the vocabulary's own rows, so they are re-created (fresh init) even
+/// embedding and the joint output layer (and the pruned loss's simple projections) are the vocabulary's own rows, so
+/// they are re-created (fresh init) even
 /// when the sizes happen to agree; the encoder and everything else that fits is kept.
 /// </para>
 /// </summary>
 public static class FineTuneInit
 {
-    /// <summary>Tensor names whose rows are the output vocabulary (V tokens + blank), NeMo's names.</summary>
+    /// <summary>Tensor names whose rows are the output vocabulary (V tokens + blank): NeMo's names, and icefall's
+    /// simple-loss projections of the pruned loss.</summary>
     public static bool IsVocabularyTensor(string name) =>
-        name.StartsWith("decoder.prediction.embed.") || name.StartsWith("decoder.embedding.") || name.StartsWith("joint.joint_net.2.");
+        name.StartsWith("decoder.prediction.embed.") || name.StartsWith("decoder.embedding.") || name.StartsWith("joint.joint_net.2.")
+        || name.StartsWith("simple_am_proj.") || name.StartsWith("simple_lm_proj.");
 
     public static InitReport Apply(Transducer model, ITokenizer tokenizer, string source, IReadOnlyList<string> include, IReadOnlyList<string> exclude)
     {
@@ -97,7 +100,7 @@ public static class FineTuneInit
     /// <summary>A report as log lines: the summary, then every name that was not loaded and why.</summary>
     public static IEnumerable<string> Describe(InitReport r, string source)
     {
-        yield return $"init from {source} ({r.WeightsKind} weights): {r.Summary}" + (r.VocabularyChanged ? " (vocabulary changed: predictor embedding and joint output re-created)" : "");
+        yield return $"init from {source} ({r.WeightsKind} weights): {r.Summary}" + (r.VocabularyChanged ? " (vocabulary changed: predictor embedding, joint output and simple-loss projections re-created)" : "");
         foreach (var s in r.Skipped) yield return $"  skipped: {s}";
         foreach (var s in r.ShapeMismatched) yield return $"  shape-mismatched (fresh init kept): {s}";
         foreach (var s in r.Missing) yield return $"  missing in checkpoint (fresh init kept): {s}";

@@ -56,7 +56,9 @@ public sealed class TrainerFineTuneTests(TrainerCorpusFixture fx)
         var r = t.InitReport!;
         Assert.True(r.VocabularyChanged);
         Assert.Equal("ema", r.WeightsKind);
-        string[] vocabTensors = { "decoder.prediction.embed.weight", "joint.joint_net.2.weight", "joint.joint_net.2.bias" };
+        // tiny trains the pruned loss: its simple-loss projections are vocabulary-sized too
+        string[] vocabTensors = { "decoder.prediction.embed.weight", "joint.joint_net.2.weight", "joint.joint_net.2.bias",
+            "simple_am_proj.weight", "simple_am_proj.bias", "simple_lm_proj.weight", "simple_lm_proj.bias" };
         Assert.Equal(vocabTensors.OrderBy(n => n), r.ShapeMismatched.Select(m => m[..m.IndexOf(':')]).OrderBy(n => n));
         Assert.Contains(r.ShapeMismatched, m => m.StartsWith("decoder.prediction.embed.weight: checkpoint [29, 16] vs model [31, 16]"));
         Assert.Empty(r.Missing);
@@ -70,7 +72,7 @@ public sealed class TrainerFineTuneTests(TrainerCorpusFixture fx)
             Assert.Contains(name, r.Loaded);
             Assert.True(source[name].AsSpan().SequenceEqual(now[name]), $"{name} not loaded");
         }
-        Assert.Contains(log, l => l.Contains("init from") && l.Contains("shape-mismatched 3") && l.Contains("vocabulary changed"));
+        Assert.Contains(log, l => l.Contains("init from") && l.Contains("shape-mismatched 7") && l.Contains("vocabulary changed"));
         Assert.Contains(log, l => l.Contains("shape-mismatched (fresh init kept): joint.joint_net.2.bias"));
         t.Run();   // and it trains with the new output layer
         Assert.Equal(1, t.State.Step);
@@ -88,8 +90,10 @@ public sealed class TrainerFineTuneTests(TrainerCorpusFixture fx)
         var r = t.InitReport!;
         Assert.True(r.VocabularyChanged);
         Assert.Empty(r.ShapeMismatched);
-        Assert.Equal(3, r.Skipped.Count(s => s.EndsWith("(new vocabulary: re-created)")));
+        // embedding, joint output weight and bias, and the pruned loss's two simple projections (weight and bias)
+        Assert.Equal(7, r.Skipped.Count(s => s.EndsWith("(new vocabulary: re-created)")));
         Assert.DoesNotContain("joint.joint_net.2.weight", r.Loaded);
+        Assert.DoesNotContain("simple_lm_proj.weight", r.Loaded);
         Assert.Contains("joint.enc.weight", r.Loaded);
     }
 
