@@ -14,6 +14,9 @@ packages=(
   cmake g++ libtorch-dev libopenblas0-pthread libgloo-dev
   libsndfile1-dev libsoxr-dev libsentencepiece-dev libicu-dev
   espeak-ng sox
+  # the demo corpus: open-vocabulary text (WordNet's example sentences) and two more speech engines built from
+  # recorded voices (flite; festival with CMU's kal and ked diphones)
+  wordnet-base flite festival festvox-kallpc16k festvox-kdlpc16k
   # reference implementations the tests and benchmarks compare against (committed numbers are
   # regenerated with these; the peer benchmarks run them side by side)
   python3-torch python3-torchaudio python3-sentencepiece

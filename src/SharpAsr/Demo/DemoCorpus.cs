@@ -6,79 +6,78 @@ namespace SharpAsr.Demo;
 
 public sealed class DemoCorpusOptions
 {
-    public int TrainUtterances { get; set; } = 4000;
+    /// <summary>Training utterances: grammar sentences (<see cref="GrammarShare"/>) and open-text sentences.</summary>
+    public int TrainUtterances { get; set; } = 8000;
+    /// <summary>Share of training utterances that are sentences of the demo grammar; the rest are open text.</summary>
+    public double GrammarShare { get; set; } = 0.25;
+    /// <summary>Utterances of each dev set (in-grammar and open text).</summary>
     public int DevUtterances { get; set; } = 150;
+    /// <summary>Utterances of each test set (in-grammar, open text, held-out engine).</summary>
     public int TestUtterances { get; set; } = 150;
+    /// <summary>Open-text sentences come from the <c>N</c> most frequent words of WordNet's examples (see <see cref="OpenText"/>).</summary>
+    public int Vocabulary { get; set; } = 5000;
     /// <summary>Share of utterances that get background noise (pink, 15–35 dB SNR).</summary>
     public double NoiseFraction { get; set; } = 0.3;
     public int Seed { get; set; } = 1234;
     public int Parallelism { get; set; } = Environment.ProcessorCount;
 }
 
+/// <summary>One evaluation set of the corpus: its name, what it holds out, and its manifest.</summary>
+public sealed record CorpusSet(string Name, string HeldOut, string Manifest);
+
 /// <summary>
-/// The demo corpus: sentences from <see cref="DemoSentences"/> spoken by espeak-ng in many English
-/// accents and voice variants at varied speed and pitch, converted by sox to 16 kHz mono 16-bit WAV,
-/// part of it with background noise. Test (and dev) use voice variants and sentences never seen in
-/// training. Made once and cached: a second call with the same options returns at once.
+/// The demo corpus. Text: sentences of the demo grammar (<see cref="DemoSentences"/>) and open-vocabulary English
+/// (<see cref="OpenText"/>, split by sentence). Speech: espeak-ng, flite and festival voices (<see cref="DemoVoices"/>)
+/// at varied rate and pitch, part of it with background noise, as 16 kHz mono 16-bit WAV. Dev and test sets hold out
+/// their sentences and voices; one test set holds out a whole engine. Deterministic for the options (sox -R, seeded
+/// draws, a hash split), made in parallel, cached: a second call with the same options returns at once.
 /// </summary>
 public static class DemoCorpus
 {
-    static readonly string[] Accents = { "en-us", "en", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029", "en-us-nyc" };
-    // espeak-ng's human-sounding variants (files in espeak-ng-data/voices/!v). Left out: whispers, robots, effects
-    // (Demonic, croak, announcer, Tweaky …) and relatives of the held-out voices (edward2, RicishayMax*, anikaRobot).
-    // Unseen voices are what the test measures and what the model finds hard: with 26 training voices it fitted them
-    // long before it generalised (README, Demo), so it trains on every usable one.
-    static readonly string[] TrainVariants = { "m1", "m2", "m3", "m4", "m6", "m7", "f1", "f2", "f4", "f5", "klatt", "klatt2", "klatt4",
-        "klatt5", "klatt6", "adam", "andrea", "belinda", "benjamin", "caleb", "david", "ed", "john", "linda", "paul", "robert", "steph",
-        "steph2", "steph3", "travis", "Alex", "Alicia", "Andy", "Annie", "Denis", "Diogo", "Gene", "Gene2", "Henrique", "Hugo", "Jacky",
-        "Lee", "Marco", "Mario", "Michael", "Mike", "Nguyen", "Storm", "antonio", "aunty", "boris", "grandma", "grandpa", "gustave",
-        "iven", "iven2", "iven3", "iven4", "kaukovalta", "marcelo", "michel", "miguel", "norbert", "pablo", "pedro", "quincy", "rob",
-        "sandro", "victor", "zac" };
-    static readonly string[] HeldOutVariants = { "m5", "m8", "f3", "klatt3", "anika", "edward", "max", "shelby" };
+    public sealed record Result(string TrainManifest, IReadOnlyList<CorpusSet> Dev, IReadOnlyList<CorpusSet> Tests, double TrainHours, bool Cached, string Summary)
+    {
+        /// <summary>The in-grammar dev set (unseen sentences of the grammar, unseen voices).</summary>
+        public string DevManifest => Dev[0].Manifest;
+        /// <summary>The in-grammar test set (unseen sentences of the grammar, unseen voices).</summary>
+        public string TestManifest => Tests[0].Manifest;
+    }
 
-    public sealed record Result(string TrainManifest, string DevManifest, string TestManifest, double TrainHours, bool Cached);
+    sealed record Job(string Set, int Index, string Text, string Source, Reading Reading, double Snr);
+
+    static readonly (string Name, string HeldOut)[] DevSets =
+    {
+        ("dev_grammar", "grammar sentences and voices not in training"),
+        ("dev_open", "open-text sentences and voices not in training"),
+    };
+    static readonly (string Name, string HeldOut)[] TestSets =
+    {
+        ("test_grammar", "grammar sentences and voices not in training"),
+        ("test_open", "open-text sentences and voices not in training, engines seen"),
+        ("test_engine", "open-text sentences, an engine (festival) and its speakers not in training"),
+    };
 
     public static Result Generate(string outDir, DemoCorpusOptions o, Action<string>? progress = null)
     {
         Directory.CreateDirectory(outDir);
         var stampPath = Path.Combine(outDir, "corpus.json");
-        // the version changes whenever what a given set of options synthesises changes (voices, grammar, noise)
-        var stamp = JsonSerializer.Serialize(new { Version = 5, Options = o });
-        var train = Path.Combine(outDir, "train.json");
-        var dev = Path.Combine(outDir, "dev.json");
-        var test = Path.Combine(outDir, "test.json");
-        if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && File.Exists(train) && File.Exists(dev) && File.Exists(test))
-            return new Result(train, dev, test, Hours(train), true);
-        RequireTool("espeak-ng");
-        RequireTool("sox");
+        var summaryPath = Path.Combine(outDir, "corpus.txt");
+        // the version changes whenever what a given set of options synthesises changes (voices, texts, noise)
+        var stamp = JsonSerializer.Serialize(new { Version = 6, Options = o });
+        string ManifestOf(string set) => Path.Combine(outDir, set + ".json");
+        var train = ManifestOf("train");
+        var dev = DevSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
+        var tests = TestSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
+        var all = dev.Concat(tests).Select(s => s.Manifest).Append(train).Append(summaryPath);
+        if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && all.All(File.Exists))
+            return new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath));
+        foreach (var engine in SpeechEngine.All) engine.RequireInstalled();
+        SpeechEngine.RequireTool("sox", "sox");
 
-        var sentences = new DemoSentences(o.Seed);
-        var heldOut = new HashSet<string>();
-        var devSet = Unique(sentences, o.DevUtterances, heldOut);
-        var testSet = Unique(sentences, o.TestUtterances, heldOut);
-        var trainSet = Enumerable.Range(0, o.TrainUtterances).Select(_ =>
-        {
-            string s;
-            do s = sentences.Next(); while (heldOut.Contains(s));
-            return s;
-        }).ToList();
-
-        var rng = new Random(o.Seed + 1);
-        var jobs = new List<(string Split, int Index, string Text, string Voice, int Speed, int Pitch, double Snr)>();
-        void Plan(string split, List<string> texts, string[] variants)
-        {
-            for (int i = 0; i < texts.Count; i++)
-            {
-                var voice = Accents[rng.Next(Accents.Length)] + "+" + variants[rng.Next(variants.Length)];
-                double snr = rng.NextDouble() < o.NoiseFraction ? 15 + 20 * rng.NextDouble() : double.PositiveInfinity;
-                jobs.Add((split, i, texts[i], voice, 130 + rng.Next(61), 30 + rng.Next(41), snr));
-            }
-        }
-        // dev and test first: their voices, speeds, pitches and noise then do not depend on how many training
-        // utterances follow, so runs with different --train-utterances are scored on the same sets
-        Plan("dev", devSet, HeldOutVariants);
-        Plan("test", testSet, HeldOutVariants);
-        Plan("train", trainSet, TrainVariants);
+        var openText = OpenText.Split(OpenText.Sentences(o.Vocabulary), o.DevUtterances, 2 * o.TestUtterances);
+        var summary = $"open text (WordNet examples): {openText.Describe()}";
+        progress?.Invoke($"corpus: {summary}");
+        var jobs = Plan(o, openText);
+        CheckHeldOut(jobs);
 
         var durations = new double[jobs.Count];
         int done = 0;
@@ -86,29 +85,117 @@ public static class DemoCorpus
         Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Parallelism) }, j =>
         {
             var job = jobs[j];
-            var dir = Path.Combine(outDir, "audio", job.Split);
+            var dir = Path.Combine(outDir, "audio", job.Set);
             Directory.CreateDirectory(dir);
-            var path = Path.Combine(dir, $"{job.Index:D5}.wav");
-            var samples = Speak(job.Text, job.Voice, job.Speed, job.Pitch);
+            var r = job.Reading;
+            var samples = r.Engine.Speak(job.Text, r.Voice, r.Rate, r.Pitch);
             if (!double.IsPositiveInfinity(job.Snr)) AddNoise(samples, job.Snr, new Random(o.Seed * 31 + j));
-            WavWriter.WriteMono16(path, samples, 16000);
+            WavWriter.WriteMono16(Path.Combine(dir, $"{job.Index:D5}.wav"), samples, 16000);
             durations[j] = samples.Length / 16000.0;
             int n = Interlocked.Increment(ref done);
-            if (n % 250 == 0) progress?.Invoke($"synthesised {n}/{jobs.Count} utterances ({sw.Elapsed.TotalSeconds:F0} s)");
+            if (n % 500 == 0 || n == jobs.Count)
+            {
+                double elapsed = sw.Elapsed.TotalSeconds;
+                progress?.Invoke($"synthesised {n}/{jobs.Count} utterances ({elapsed:F0} s, about {elapsed / n * (jobs.Count - n):F0} s left)");
+            }
         });
 
-        // NeMo's keys, then how each utterance was made (extra keys NeMo ignores): per-voice or per-noise WER needs them
-        foreach (var (split, path) in new[] { ("train", train), ("dev", dev), ("test", test) })
-            File.WriteAllLines(path, jobs.Select((job, j) => (job, j)).Where(x => x.job.Split == split).Select(x => ManifestReader.Line(
-                $"audio/{split}/{x.job.Index:D5}.wav", durations[x.j], x.job.Text, extra: new Dictionary<string, JsonElement>
+        // NeMo's keys, then how each utterance was made (extra keys NeMo ignores): per-engine, per-voice or per-noise
+        // WER needs them (evaluate --out keeps them)
+        foreach (var set in jobs.Select(j => j.Set).Distinct())
+            File.WriteAllLines(ManifestOf(set), jobs.Select((job, j) => (job, j)).Where(x => x.job.Set == set).Select(x => ManifestReader.Line(
+                $"audio/{set}/{x.job.Index:D5}.wav", durations[x.j], x.job.Text, extra: new Dictionary<string, JsonElement>
                 {
-                    ["voice"] = JsonSerializer.SerializeToElement(x.job.Voice),
-                    ["speed_wpm"] = JsonSerializer.SerializeToElement(x.job.Speed),
-                    ["pitch"] = JsonSerializer.SerializeToElement(x.job.Pitch),
+                    ["source"] = JsonSerializer.SerializeToElement(x.job.Source),
+                    ["engine"] = JsonSerializer.SerializeToElement(x.job.Reading.Engine.Name),
+                    ["voice"] = JsonSerializer.SerializeToElement(x.job.Reading.Voice),
+                    ["rate"] = JsonSerializer.SerializeToElement(Math.Round(x.job.Reading.Rate, 3)),
+                    ["pitch"] = JsonSerializer.SerializeToElement(x.job.Reading.Pitch),
                     ["snr_db"] = JsonSerializer.SerializeToElement(double.IsPositiveInfinity(x.job.Snr) ? (double?)null : Math.Round(x.job.Snr, 1)),
                 })));
+        File.WriteAllText(summaryPath, summary);
         File.WriteAllText(stampPath, stamp);
-        return new Result(train, dev, test, Hours(train), false);
+        return new Result(train, dev, tests, Hours(train), false, summary);
+    }
+
+    static List<Job> Plan(DemoCorpusOptions o, OpenTextSplit openText)
+    {
+        var jobs = new List<Job>();
+        // The in-grammar dev and test sets first, drawn exactly as in every earlier corpus version: they are the
+        // demo's original test, kept, and do not change with --train-utterances.
+        var grammar = new DemoSentences(o.Seed);
+        var heldOutGrammar = new HashSet<string>();
+        var grammarDev = Unique(grammar, o.DevUtterances, heldOutGrammar);
+        var grammarTest = Unique(grammar, o.TestUtterances, heldOutGrammar);
+        var rng = new Random(o.Seed + 1);
+        void Espeak(string set, IReadOnlyList<string> texts, string source, string[] variants)
+        {
+            for (int i = 0; i < texts.Count; i++)
+                jobs.Add(new Job(set, i, texts[i], source, DemoVoices.Espeak(rng, variants, out var snr, o.NoiseFraction), snr));
+        }
+        Espeak("dev_grammar", grammarDev, "grammar", DemoVoices.EspeakHeldOutVariants);
+        Espeak("test_grammar", grammarTest, "grammar", DemoVoices.EspeakHeldOutVariants);
+
+        // Open text and the training set from a generator of their own, so that they never move the sets above.
+        var open = new Random(o.Seed + 2);
+        Reading HeldOutVoice(out double snr) => open.NextDouble() < DemoVoices.FliteHeldOutShare
+            ? DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteHeldOutVoices, out snr, o.NoiseFraction)
+            : DemoVoices.Espeak(open, DemoVoices.EspeakHeldOutVariants, out snr, o.NoiseFraction);
+        Reading TrainVoice(out double snr) => open.NextDouble() < DemoVoices.FliteTrainShare
+            ? DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteTrainVoices, out snr, o.NoiseFraction)
+            : DemoVoices.Espeak(open, DemoVoices.EspeakTrainVariants, out snr, o.NoiseFraction);
+        void Add(string set, IReadOnlyList<string> texts, string source, Func<(Reading, double)> voice)
+        {
+            for (int i = 0; i < texts.Count; i++)
+            {
+                var (reading, snr) = voice();
+                jobs.Add(new Job(set, i, texts[i], source, reading, snr));
+            }
+        }
+        var openTest = openText.Test.Take(o.TestUtterances).ToList();
+        var engineTest = openText.Test.Skip(o.TestUtterances).ToList();
+        Add("dev_open", openText.Dev, "wordnet", () => (HeldOutVoice(out var s), s));
+        Add("test_open", openTest, "wordnet", () => (HeldOutVoice(out var s), s));
+        Add("test_engine", engineTest, "wordnet", () => (DemoVoices.Recorded(open, SpeechEngine.Festival, DemoVoices.FestivalVoices, out var s, o.NoiseFraction), s));
+
+        // Training: grammar sentences not held out, and open-text training sentences in the split's (hash) order,
+        // shuffled together so that the two sources mix in every batch of the first epoch as in every other.
+        int grammarCount = (int)Math.Round(o.TrainUtterances * o.GrammarShare);
+        var trainTexts = new List<(string Text, string Source)>();
+        for (int i = 0; i < grammarCount; i++)
+        {
+            string s;
+            do s = grammar.Next(); while (heldOutGrammar.Contains(s));
+            trainTexts.Add((s, "grammar"));
+        }
+        for (int i = 0; i < o.TrainUtterances - grammarCount; i++) trainTexts.Add((openText.Train[i % openText.Train.Count], "wordnet"));
+        var shuffled = trainTexts.OrderBy(_ => open.Next()).ToList();
+        for (int i = 0; i < shuffled.Count; i++)
+        {
+            var reading = TrainVoice(out var snr);
+            jobs.Add(new Job("train", i, shuffled[i].Text, shuffled[i].Source, reading, snr));
+        }
+        return jobs;
+    }
+
+    /// <summary>
+    /// Refuses a corpus whose evaluation sets share a sentence or a speaker with training, or whose held-out-engine
+    /// set uses an engine heard in training. The tests read the written manifests and check the same.
+    /// </summary>
+    static void CheckHeldOut(List<Job> jobs)
+    {
+        var train = jobs.Where(j => j.Set == "train").ToList();
+        var texts = train.Select(j => j.Text).ToHashSet();
+        var speakers = train.Select(j => DemoVoices.Speaker(j.Reading.Engine.Name, j.Reading.Voice)).ToHashSet();
+        var engines = train.Select(j => j.Reading.Engine.Name).ToHashSet();
+        foreach (var j in jobs.Where(j => j.Set != "train"))
+        {
+            if (texts.Contains(j.Text)) throw new InvalidOperationException($"{j.Set} sentence '{j.Text}' is also a training sentence");
+            var speaker = DemoVoices.Speaker(j.Reading.Engine.Name, j.Reading.Voice);
+            if (speakers.Contains(speaker)) throw new InvalidOperationException($"{j.Set} speaker {speaker} is also a training speaker");
+            if (j.Set == "test_engine" && engines.Contains(j.Reading.Engine.Name))
+                throw new InvalidOperationException($"the held-out engine {j.Reading.Engine.Name} is also a training engine");
+        }
     }
 
     static List<string> Unique(DemoSentences g, int n, HashSet<string> taken)
@@ -124,37 +211,6 @@ public static class DemoCorpus
 
     static double Hours(string manifest) => ManifestReader.Read(manifest).Entries.Sum(e => e.Duration) / 3600;
 
-    /// <summary>espeak-ng → sox → 16 kHz mono float samples (sox writes raw little-endian 16-bit PCM to stdout).</summary>
-    static float[] Speak(string text, string voice, int speed, int pitch)
-    {
-        var psi = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        // sox -R: its dither (it resamples 22.05 → 16 kHz into 16 bits) is otherwise seeded from the clock, so two
-        // syntheses differed in the last bit of most samples and two demo runs trained differently
-        psi.ArgumentList.Add("set -o pipefail; espeak-ng --stdout -v \"$1\" -s \"$2\" -p \"$3\" \"$4\" | sox -R -q -t wav - -t raw -r 16000 -c 1 -b 16 -e signed-integer -");
-        psi.ArgumentList.Add("speak");
-        psi.ArgumentList.Add(voice);
-        psi.ArgumentList.Add(speed.ToString());
-        psi.ArgumentList.Add(pitch.ToString());
-        psi.ArgumentList.Add(text);
-        using var p = Process.Start(psi)!;
-        using var ms = new MemoryStream();
-        p.StandardOutput.BaseStream.CopyTo(ms);
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0 || ms.Length < 3200)
-            throw new InvalidOperationException($"espeak-ng/sox failed for voice {voice}, text '{text}': {err.Trim()}");
-        var bytes = ms.GetBuffer();
-        var samples = new float[ms.Length / 2];
-        for (int i = 0; i < samples.Length; i++) samples[i] = (short)(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 32768f;
-        return samples;
-    }
-
     /// <summary>Adds pink-ish noise (white noise through a one-pole low-pass) at the given SNR in dB.</summary>
     static void AddNoise(float[] x, double snrDb, Random rng)
     {
@@ -169,12 +225,6 @@ public static class DemoCorpus
         if (ps <= 0 || pn <= 0) return;
         double scale = Math.Sqrt(ps / (pn * Math.Pow(10, snrDb / 10)));
         for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Clamp(x[i] + scale * noise[i], -1, 1);
-    }
-
-    static void RequireTool(string name)
-    {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, name)));
-        if (!found) throw new InvalidOperationException($"the demo needs '{name}' (Debian package {(name == "sox" ? "sox" : "espeak-ng")}); run scripts/setup.sh");
     }
 }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using SharpAsr.Config;
+using SharpAsr.Data;
+using SharpAsr.Inference;
 using SharpAsr.Training;
 
 namespace SharpAsr.Demo;
@@ -18,9 +20,9 @@ public sealed class DemoOptions
 }
 
 /// <summary>
-/// The newcomer's first command: synthesise (once, cached) the demo corpus, train the tiny config on it
-/// with validation and checkpoints, evaluate on unseen voices and sentences, and print the WER table,
-/// the learning curve and where everything is.
+/// The newcomer's first command: synthesise (once, cached) the demo corpus, train on it with validation and
+/// checkpoints, evaluate every held-out set greedily and with beam search, write the report, export a .sasr model
+/// and print how to use it.
 /// </summary>
 public static class DemoRunner
 {
@@ -28,14 +30,14 @@ public static class DemoRunner
     {
         var clock = Stopwatch.StartNew();
         var corpusDir = Path.Combine(o.OutputDir, "corpus");
-        print($"demo: synthesising the corpus with espeak-ng into {corpusDir} (cached after the first run) …");
+        print($"demo: synthesising the corpus with espeak-ng, flite and festival into {corpusDir} (cached after the first run) …");
         var corpus = DemoCorpus.Generate(corpusDir, o.Corpus, print);
         var synthesisSeconds = clock.Elapsed.TotalSeconds;
-        print($"demo: corpus ready{(corpus.Cached ? " (cached)" : "")}: {corpus.TrainHours:F2} h of training speech, {synthesisSeconds:F0} s");
+        print($"demo: corpus ready{(corpus.Cached ? " (cached)" : "")}: {corpus.TrainHours:F2} h of training speech, {synthesisSeconds:F0} s; {corpus.Summary}");
 
         var modelDir = Path.Combine(o.OutputDir, "model");
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, true); // every demo run trains afresh
-        // the trainer's own final evaluation is greedy only here: the demo evaluates dev and test both ways below
+        // the trainer's own final evaluation is greedy only here: the demo evaluates every set both ways below
         var overrides = new List<string> { "train.final_beam_size=1" };
         overrides.AddRange(o.Overrides);
         if (o.Steps is { } s) overrides.Insert(0, $"train.steps={s}");
@@ -45,34 +47,39 @@ public static class DemoRunner
             ConfigPath = o.ConfigPath,
             Overrides = overrides,
             TrainManifests = new() { corpus.TrainManifest },
-            ValManifests = new() { corpus.DevManifest },
+            // the open-text dev set first: it chooses the "best" checkpoint
+            ValManifests = corpus.Dev.OrderByDescending(d => d.Name == "dev_open").Select(d => d.Manifest).ToList(),
             OutputDir = modelDir,
             Log = print,
         };
         using var trainer = new Trainer(cfg, options);
         trainer.Run(cancel);
+        if (cancel.IsCancellationRequested) return 130;
         var trainSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds;
 
-        var beam = trainer.BeamOptions(o.BeamSize);
-        var dev = trainer.EvaluateManifest(corpus.DevManifest);
-        var devBeam = trainer.EvaluateManifest(corpus.DevManifest, beam);
-        var test = trainer.EvaluateManifest(corpus.TestManifest);
-        var testBeam = trainer.EvaluateManifest(corpus.TestManifest, beam);
+        var report = DemoReport.Evaluate(trainer, corpus, o.BeamSize);
+        var modelFile = Path.Combine(modelDir, Path.GetFileNameWithoutExtension(o.ConfigPath) + ".sasr");
+        AsrModel.Export(Path.Combine(modelDir, "checkpoints", "last"), modelFile);
+        var evalSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds - trainSeconds;
+
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine($"| set | voices | sentences | utterances | greedy WER | beam {o.BeamSize} WER | greedy CER | beam {o.BeamSize} CER |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        sb.AppendLine($"| dev | unseen | unseen | {dev.Utterances} | {dev.Wer:P2} | {devBeam.Wer:P2} | {dev.Cer:P2} | {devBeam.Cer:P2} |");
-        sb.AppendLine($"| test | unseen | unseen | {test.Utterances} | {test.Wer:P2} | {testBeam.Wer:P2} | {test.Cer:P2} | {testBeam.Cer:P2} |");
+        sb.Append(report.Markdown);
+        File.WriteAllText(Path.Combine(o.OutputDir, "report.md"), $"# Demo report\n\n{corpus.Summary}\n\n{report.Markdown}");
         sb.AppendLine();
         sb.AppendLine("learning curve (train loss by step):");
         sb.Append(TextPlot.Render(trainer.LossHistory.Select(p => ((double)p.Step, p.Loss)).ToList(), 60, 12));
         sb.AppendLine();
-        foreach (var (r, h) in test.Samples.Take(3)) sb.AppendLine($"  ref: {r}\n  hyp: {h}");
+        var example = report.Sets.First(r => r.Set.Name == "test_open");
+        foreach (var (r, h) in example.Greedy.Samples.Take(3)) sb.AppendLine($"  ref: {r}\n  hyp: {h}");
         sb.AppendLine();
-        sb.AppendLine($"model and checkpoints: {Path.Combine(modelDir, "checkpoints")}");
+        sb.AppendLine($"report: {Path.Combine(o.OutputDir, "report.md")}");
+        sb.AppendLine($"model: {modelFile} (from checkpoint 'last'; all checkpoints in {Path.Combine(modelDir, "checkpoints")})");
+        var firstOpen = ManifestReader.Read(example.Set.Manifest).Entries[0];
+        sb.AppendLine($"try it: ./sharpasr transcribe --model {modelFile} {firstOpen.AudioPath}");
+        sb.AppendLine($"        (it says \"{firstOpen.Text}\", in a voice the model never heard)");
         sb.AppendLine($"logs: {modelDir}/training_log_*.txt    TensorBoard: tensorboard --logdir {Path.Combine(modelDir, "tensorboard")}");
-        sb.AppendLine($"wall time: {clock.Elapsed.TotalSeconds:F0} s (synthesis {synthesisSeconds:F0} s, training {trainSeconds:F0} s, evaluation {clock.Elapsed.TotalSeconds - synthesisSeconds - trainSeconds:F0} s)");
+        sb.AppendLine($"wall time: {clock.Elapsed.TotalSeconds:F0} s (synthesis {synthesisSeconds:F0} s, training {trainSeconds:F0} s, evaluation and export {evalSeconds:F0} s)");
         print(sb.ToString());
         return 0;
     }

@@ -1,31 +1,91 @@
+using System.Text.Json;
 using SharpAsr.Demo;
 using Xunit;
 
 namespace SharpAsr.Tests.Demo;
 
-/// <summary>The demo corpus is the same bytes every time it is made: demo runs are then comparable run to run.</summary>
+/// <summary>
+/// The demo corpus is the same bytes every time it is made (demo runs are then comparable run to run), and its
+/// evaluation sets hold out what they say: sentences, speakers, and for test_engine a whole engine. Checked on the
+/// manifests as written, not on the generator's plan.
+/// </summary>
 public class DemoCorpusTests
 {
+    static readonly DemoCorpusOptions Small = new() { TrainUtterances = 40, DevUtterances = 2, TestUtterances = 3, Parallelism = 2 };
+
     [Fact]
     public void TwoSynthesesGiveIdenticalAudioAndManifests()
     {
         var root = Directory.CreateTempSubdirectory("sharpasr-corpus-").FullName;
         try
         {
-            var options = new DemoCorpusOptions { TrainUtterances = 6, DevUtterances = 1, TestUtterances = 1, Parallelism = 2 };
-            var a = DemoCorpus.Generate(Path.Combine(root, "a"), options);
-            var b = DemoCorpus.Generate(Path.Combine(root, "b"), options);
+            var a = DemoCorpus.Generate(Path.Combine(root, "a"), Small);
+            var b = DemoCorpus.Generate(Path.Combine(root, "b"), Small);
             Assert.False(a.Cached);
-            Assert.Equal(File.ReadAllText(a.TrainManifest), File.ReadAllText(b.TrainManifest));
+            foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest))
+                Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
-            Assert.Equal(8, files.Length);
+            Assert.Equal(40 + 2 * 2 + 3 * 3, files.Length);
             foreach (var file in files)
             {
                 var twin = Path.Combine(root, "b", Path.GetRelativePath(Path.Combine(root, "a"), file));
                 Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(twin)), $"{Path.GetFileName(file)} differs between syntheses");
             }
-            Assert.True(DemoCorpus.Generate(Path.Combine(root, "a"), options).Cached);
+            Assert.True(DemoCorpus.Generate(Path.Combine(root, "a"), Small).Cached);
         }
         finally { Directory.Delete(root, true); }
     }
+
+    [Fact]
+    public void EvaluationSetsShareNoSentenceSpeakerOrHeldOutEngineWithTraining()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-corpus-").FullName;
+        try
+        {
+            var corpus = DemoCorpus.Generate(root, Small);
+            var train = Lines(corpus.TrainManifest);
+            var trainTexts = train.Select(l => l.Text).ToHashSet();
+            var trainSpeakers = train.Select(l => DemoVoices.Speaker(l.Engine, l.Voice)).ToHashSet();
+            var trainEngines = train.Select(l => l.Engine).ToHashSet();
+            Assert.Equal(new[] { "espeak-ng", "flite" }, trainEngines.Order());
+            Assert.Contains("grammar", train.Select(l => l.Source));
+            Assert.Contains("wordnet", train.Select(l => l.Source));
+            foreach (var set in corpus.Dev.Concat(corpus.Tests))
+            {
+                var lines = Lines(set.Manifest);
+                Assert.NotEmpty(lines);
+                foreach (var l in lines)
+                {
+                    Assert.DoesNotContain(l.Text, trainTexts);
+                    Assert.DoesNotContain(DemoVoices.Speaker(l.Engine, l.Voice), trainSpeakers);
+                }
+                if (set.Name == "test_engine")
+                    Assert.All(lines, l => Assert.Equal("festival", l.Engine));
+            }
+            Assert.DoesNotContain("festival", trainEngines);
+            // the speaker map ties the same recorded person across engines: holding out kal holds it out in both
+            Assert.Equal(DemoVoices.Speaker("flite", "kal16"), DemoVoices.Speaker("festival", "kal_diphone"));
+            Assert.NotEqual(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-gb-x-rp+m1"));
+            Assert.Equal(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-029+m5"));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void HeldOutVoiceListsAreDisjointFromTrainingVoiceLists()
+    {
+        Assert.Empty(DemoVoices.EspeakTrainVariants.Intersect(DemoVoices.EspeakHeldOutVariants));
+        var trainPeople = DemoVoices.FliteTrainVoices.Select(v => DemoVoices.Speaker("flite", v)).ToHashSet();
+        Assert.DoesNotContain(DemoVoices.Speaker("flite", DemoVoices.FliteHeldOutVoices[0]), trainPeople);
+        Assert.All(DemoVoices.FestivalVoices, v => Assert.DoesNotContain(DemoVoices.Speaker("festival", v), trainPeople));
+    }
+
+    sealed record Line(string Text, string Source, string Engine, string Voice);
+
+    static List<Line> Lines(string manifest) => File.ReadAllLines(manifest).Where(l => l.Length > 0).Select(l =>
+    {
+        var e = JsonDocument.Parse(l).RootElement;
+        return new Line(e.GetProperty("text").GetString()!, e.GetProperty("source").GetString()!,
+            e.GetProperty("engine").GetString()!, e.GetProperty("voice").GetString()!);
+    }).ToList();
 }

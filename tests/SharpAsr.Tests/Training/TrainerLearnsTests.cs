@@ -21,7 +21,7 @@ public class TrainerLearnsTests
         try
         {
             var corpus = DemoCorpus.Generate(Path.Combine(folder, "corpus"),
-                new DemoCorpusOptions { TrainUtterances = 800, DevUtterances = 4, TestUtterances = 60, Parallelism = 2 });
+                new DemoCorpusOptions { TrainUtterances = 800, GrammarShare = 1, DevUtterances = 4, TestUtterances = 60, Parallelism = 2 });
             var overrides = new List<string>
             {
                 $"train.steps={Steps}", "train.val_every=0", "train.save_every=0", "train.log_every=50", "train.ema_decay=0",

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SharpAsr.Demo;
+
+/// <summary>
+/// A text-to-speech program the demo corpus is spoken with. Every engine's audio leaves through sox as 16 kHz mono
+/// 16-bit PCM; sox runs with <c>-R</c> because it otherwise seeds the dither of its rate conversion from the clock,
+/// and two syntheses would differ in the last bit of most samples (two demo runs then trained differently).
+/// </summary>
+public abstract class SpeechEngine
+{
+    /// <summary>The name in manifests and reports: espeak-ng, flite, festival.</summary>
+    public abstract string Name { get; }
+    /// <summary>The Debian package that provides it (for the error when it is missing).</summary>
+    public abstract string Package { get; }
+    protected abstract string Executable { get; }
+
+    /// <summary>
+    /// A bash pipeline that writes raw samples to stdout; $1 voice, $2 rate, $3 pitch, $4 text, $5 a scratch file,
+    /// $6 the sox output options.
+    /// </summary>
+    protected abstract string Pipeline { get; }
+
+    /// <summary>The engine's own value of the reading rate (1 = its default speed).</summary>
+    protected abstract string RateArgument(double rate);
+
+    public static readonly SpeechEngine EspeakNg = new EspeakNgEngine(), Flite = new FliteEngine(), Festival = new FestivalEngine();
+    public static IReadOnlyList<SpeechEngine> All { get; } = new[] { EspeakNg, Flite, Festival };
+
+    public static SpeechEngine Named(string name) =>
+        All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"unknown speech engine '{name}'; known: {string.Join(", ", All.Select(e => e.Name))}");
+
+    public void RequireInstalled() => RequireTool(Executable, Package);
+
+    public static void RequireTool(string executable, string package)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, executable)));
+        if (!found) throw new InvalidOperationException($"the demo corpus needs '{executable}' (Debian package {package}); run scripts/setup.sh");
+    }
+
+    /// <summary>
+    /// Speaks <paramref name="text"/> and returns 16 kHz mono samples in [-1, 1]. <paramref name="rate"/> scales the
+    /// speaking rate (1 = the engine's default); <paramref name="pitch"/> is espeak-ng's -p (0–99) for espeak-ng and a
+    /// shift in cents (sox <c>pitch</c>) for the engines built from recorded voices.
+    /// </summary>
+    public float[] Speak(string text, string voice, double rate, int pitch)
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), $"sharpasr-tts-{Guid.NewGuid():N}.wav");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("set -o pipefail; " + Pipeline);
+        psi.ArgumentList.Add(Name);
+        foreach (var a in new[] { voice, RateArgument(rate), pitch.ToString(CultureInfo.InvariantCulture), text, scratch, "-t raw -r 16000 -c 1 -b 16 -e signed-integer -" })
+            psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            using var ms = new MemoryStream();
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.BaseStream.CopyTo(ms);
+            p.WaitForExit();
+            if (p.ExitCode != 0 || ms.Length < 3200)
+                throw new InvalidOperationException($"{Name} failed for voice {voice}, text '{text}': {err.Result.Trim()}");
+            var bytes = ms.GetBuffer();
+            var samples = new float[ms.Length / 2];
+            for (int i = 0; i < samples.Length; i++) samples[i] = (short)(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 32768f;
+            return samples;
+        }
+        finally
+        {
+            File.Delete(scratch);
+        }
+    }
+
+    /// <summary>sox from the scratch file to raw samples on stdout, shifting the pitch by $3 cents unless it is 0.</summary>
+    protected const string SoxFromScratch = "sox -R -q \"$5\" $6 $( [ \"$3\" = 0 ] || echo pitch \"$3\" )";
+
+    sealed class EspeakNgEngine : SpeechEngine
+    {
+        public override string Name => "espeak-ng";
+        public override string Package => "espeak-ng";
+        protected override string Executable => "espeak-ng";
+        // words per minute; espeak-ng's default is 175
+        protected override string RateArgument(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string Pipeline => "espeak-ng --stdout -v \"$1\" -s \"$2\" -p \"$3\" \"$4\" | sox -R -q -t wav - $6";
+    }
+
+    sealed class FliteEngine : SpeechEngine
+    {
+        public override string Name => "flite";
+        public override string Package => "flite";
+        protected override string Executable => "flite";
+        protected override string RateArgument(double rate) => (1 / rate).ToString("F3", CultureInfo.InvariantCulture);
+        protected override string Pipeline => "flite -voice \"$1\" --setf duration_stretch=\"$2\" -t \"$4\" -o \"$5\" && " + SoxFromScratch;
+    }
+
+    sealed class FestivalEngine : SpeechEngine
+    {
+        public override string Name => "festival";
+        public override string Package => "festival";
+        protected override string Executable => "text2wave";
+        protected override string RateArgument(double rate) => (1 / rate).ToString("F3", CultureInfo.InvariantCulture);
+        protected override string Pipeline =>
+            "printf '%s\\n' \"$4\" | text2wave -eval \"(voice_$1)\" -eval \"(Parameter.set 'Duration_Stretch $2)\" -o \"$5\" && " + SoxFromScratch;
+    }
+}
