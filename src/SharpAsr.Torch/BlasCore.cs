@@ -15,6 +15,10 @@ public static class BlasCore
     /// <summary>The kernel set chosen here (null when left to OpenBLAS), for logs.</summary>
     public static string? Chosen { get; private set; }
 
+    /// <summary>The kernel set in force, for logs: chosen here, the user's OPENBLAS_CORETYPE, or OpenBLAS's own detection.</summary>
+    public static string Describe() =>
+        Chosen ?? (Marshal.PtrToStringUTF8(getenv("OPENBLAS_CORETYPE")) is { Length: > 0 } own ? $"{own} (OPENBLAS_CORETYPE)" : "as OpenBLAS detects");
+
     /// <summary>OpenBLAS's core name for a set of /proc/cpuinfo flags: Cooperlake, SkylakeX, Haswell or null.</summary>
     public static string? ForFlags(IReadOnlySet<string> flags)
     {

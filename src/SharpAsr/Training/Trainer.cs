@@ -244,7 +244,7 @@ public sealed class Trainer : IDisposable
         Optimizer.ZeroGrad();
         // per-thread CPU mode: set on the thread that runs the steps (and libtorch's pool)
         bool flushed = t.FlushDenormal && Torch.SetFlushDenormal(true);
-        _log.Write($"cpu: {Torch.NumThreads} libtorch thread(s), OpenBLAS kernels {BlasCore.Chosen ?? "as OpenBLAS detects"}, denormals {(flushed ? "flushed to zero" : "kept")}");
+        _log.Write($"cpu: {Torch.NumThreads} libtorch thread(s), OpenBLAS kernels {BlasCore.Describe()}, denormals {(flushed ? "flushed to zero" : "kept")}");
         _log.Write($"training to step {t.Steps}: batch {t.BatchSize} × accumulation {accumulation}, {Data.Count} utterances");
 
         while (State.Step < t.Steps && !cancel.IsCancellationRequested)

@@ -1,0 +1,47 @@
+using SharpAsr.Demo;
+using SharpAsr.Inference;
+using SharpAsr.Tests.Decoding;
+using Xunit;
+
+namespace SharpAsr.Tests.Demo;
+
+/// <summary>
+/// The demo end to end on a handful of utterances and steps: it reports every dev and test set (per engine where a
+/// set mixes them), exports a .sasr model that loads and transcribes, and prints the command that uses it.
+/// </summary>
+[Collection("trainer")]
+public class DemoRunnerTests
+{
+    [Fact]
+    public void DemoReportsEverySetAndExportsAModelThatTranscribes()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-demo-").FullName;
+        try
+        {
+            var printed = new List<string>();
+            var o = new DemoOptions
+            {
+                OutputDir = root,
+                ConfigPath = TrainedTinyModel.FindConfig("tiny.yaml"),
+                Corpus = new DemoCorpusOptions { TrainUtterances = 24, DevUtterances = 2, TestUtterances = 4, Parallelism = 2 },
+                Steps = 3,
+                BeamSize = 2,
+                Overrides = { "train.batch_size=4", "train.val_every=0", "train.save_every=0", "model.encoder.hidden=32",
+                    "model.predictor.embed_dim=8", "model.predictor.hidden=16", "model.joint.hidden=16" },
+            };
+            Assert.Equal(0, DemoRunner.Run(o, printed.Add));
+
+            var report = File.ReadAllText(Path.Combine(root, "report.md"));
+            foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine" })
+                Assert.Contains($"| {set} | all |", report);
+            Assert.Contains("| beam 2 WER |", report);
+            var model = Path.Combine(root, "model", "tiny.sasr");
+            var output = string.Join("\n", printed);
+            Assert.Contains($"./sharpasr transcribe --model {model} ", output);
+            using var asr = AsrModel.Load(model);
+            var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
+            Assert.NotNull(asr.Transcribe(audio));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
