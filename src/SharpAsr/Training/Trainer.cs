@@ -260,16 +260,10 @@ public sealed class Trainer : IDisposable
                     if (_dist != null) bad = _dist.AnyRank(bad);  // a NaN on any rank skips the step on all
                     if (bad)
                     {
-                        State.SkippedSteps++;
-                        badInARow++;
-                        Optimizer.ZeroGrad();
+                        SkipStep(ref badInARow, $"non-finite loss at step {State.Step} (batch {batch.Position} of epoch {epochOfNext}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…)");
                         micro = 0;
-                        _log.Write($"warning: non-finite loss at step {State.Step} (batch {batch.Position} of epoch {epochOfNext}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…); step skipped ({badInARow} in a row)");
-                        if (badInARow >= t.MaxBadSteps)
-                            throw new InvalidOperationException($"{badInARow} non-finite losses in a row: stopping (lower the learning rate or check the data)");
                         continue;
                     }
-                    badInARow = 0;
                     lossSum += loss;
                     lossCount++;
                     audioSeconds += batch.AudioSeconds;
@@ -284,8 +278,16 @@ public sealed class Trainer : IDisposable
                     var trained = Optimizer.Parameters.Select(p => p.Tensor).ToList();
                     if (_dist != null) _dist.AverageGradients(trained);  // before clipping: the global batch's gradient
                     Optimizer.Lr = lr;
-                    gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(trained, _cfg.Optim.ClipNorm) : double.NaN;
+                    // measured with clipping off too: the log shows it, and a non-finite one must not reach the weights
+                    // (after the average every rank holds the same gradients, so all ranks skip together)
+                    gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(trained, _cfg.Optim.ClipNorm) : GradClip.GradNorm(trained);
+                    if (!double.IsFinite(gradNorm))
+                    {
+                        SkipStep(ref badInARow, $"non-finite gradient norm at step {State.Step}");
+                        continue;
+                    }
                     Optimizer.Step();
+                    badInARow = 0;
                     Optimizer.ZeroGrad();
                     Ema?.Update();
                 }
@@ -324,6 +326,17 @@ public sealed class Trainer : IDisposable
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
         else if (_val.Count > 0) FinalEvaluation();  // every rank decodes its share
         if (Profiler.Table() is { } table) _log.Write(table);
+    }
+
+    /// <summary>Drops the gradients gathered for this step; stops after train.max_bad_steps such steps in a row.</summary>
+    void SkipStep(ref int badInARow, string what)
+    {
+        State.SkippedSteps++;
+        badInARow++;
+        Optimizer.ZeroGrad();
+        _log.Write($"warning: {what}; step skipped ({badInARow} in a row)");
+        if (badInARow >= _cfg.Train.MaxBadSteps)
+            throw new InvalidOperationException($"{badInARow} steps in a row skipped (non-finite loss or gradient norm): stopping (lower the learning rate or check the data)");
     }
 
     /// <summary>
