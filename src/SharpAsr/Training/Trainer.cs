@@ -72,6 +72,7 @@ public sealed class Trainer : IDisposable
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
         if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
             throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
+        TrainingInputs.CheckExist(o);
         _pruned = cfg.Loss.Type.ToLowerInvariant() switch
         {
             "rnnt" => null,
@@ -84,14 +85,8 @@ public sealed class Trainer : IDisposable
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
-        if (IsMain)
-        {
-            Directory.CreateDirectory(o.OutputDir);
-            _log = new TrainingLog(o.OutputDir, o.Log);
-            File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
-            File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
-        }
-        else _log = new TrainingLog(null, line => { if (line.StartsWith("warning")) o.Log(line); });  // rank ≠ 0: no files, only warnings
+        _log = IsMain ? new TrainingLog(o.Log, toFolder: true)
+            : new TrainingLog(line => { if (line.StartsWith("warning")) o.Log(line); }, toFolder: false);  // rank ≠ 0: no files, only warnings
 
         Normalizer = new TextNormalizer(cfg.Text);
         Tokenizer = BuildTokenizer(cfg, o, Normalizer);
@@ -149,6 +144,14 @@ public sealed class Trainer : IDisposable
         };
         State.Seed = cfg.Train.Seed;
         if (o.Resume) ResumeFromLatest();
+        // every input has been read and checked: only now does the output folder get anything
+        if (IsMain)
+        {
+            Directory.CreateDirectory(o.OutputDir);
+            _log.OpenFolder(o.OutputDir);
+            File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+        }
         if (dist != null)
         {
             dist.BroadcastParameters(Model.Parameters().ToList());
