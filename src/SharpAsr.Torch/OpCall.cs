@@ -43,7 +43,9 @@ public sealed class Op
 /// <summary>
 /// Builds the argument list of one operator call on the stack and calls it. Arguments are given in
 /// schema order; trailing ones left out take the schema's defaults. Lists are copied into inline
-/// buffers of this stack-only struct, so nothing is pinned or allocated per call.
+/// buffers of this stack-only struct, so the usual call pins and allocates nothing; a list that does
+/// not fit (e.g. one tensor per parameter of a large model) goes to an array on the pinned object heap,
+/// so list length has no cap.
 /// Use: <c>var c = new OpCall(op); c.Add(a); c.Add(2.0); return c.ReturnTensor();</c>
 /// </summary>
 public unsafe ref struct OpCall
@@ -54,6 +56,8 @@ public unsafe ref struct OpCall
     LongBuffer _longs;    // storage of int lists
     PtrBuffer _ptrs;      // storage of tensor lists
     int _n, _nLongs, _nPtrs;
+    List<Array>? _spilled; // lists too long for the inline buffers, on the pinned object heap
+    const int InlineListRoom = 64;
 
     public OpCall(Op op)
     {
@@ -61,6 +65,7 @@ public unsafe ref struct OpCall
         _n = 0;
         _nLongs = 0;
         _nPtrs = 0;
+        _spilled = null;
     }
 
     [System.Diagnostics.CodeAnalysis.UnscopedRef]
@@ -120,12 +125,18 @@ public unsafe ref struct OpCall
 
     public void Add(scoped ReadOnlySpan<long> list)
     {
-        if (_nLongs + list.Length > 64) throw new InvalidOperationException($"{_op}: int lists longer than 64 in total");
-        int start = _nLongs;
-        for (int k = 0; k < list.Length; k++) _longs[_nLongs++] = list[k];
-        ref var v = ref Next(ValueKind.IntList);
-        v.I = start; // turned into a pointer in Invoke, once the struct no longer moves
-        v.Len = list.Length;
+        if (_nLongs + list.Length <= InlineListRoom)
+        {
+            int start = _nLongs;
+            for (int k = 0; k < list.Length; k++) _longs[_nLongs++] = list[k];
+            ref var v = ref Next(ValueKind.IntList);
+            v.I = start; // turned into a pointer in Invoke, once the struct no longer moves
+            v.Len = list.Length;
+            return;
+        }
+        var spilled = GC.AllocateUninitializedArray<long>(list.Length, pinned: true);
+        list.CopyTo(spilled);
+        AddSpilled(ValueKind.IntList, spilled, list.Length);
     }
 
     public void AddBools(scoped ReadOnlySpan<bool> list)
@@ -138,13 +149,29 @@ public unsafe ref struct OpCall
 
     public void Add(IReadOnlyList<Tensor?> list)
     {
-        if (_nPtrs + list.Count > 64) throw new InvalidOperationException($"{_op}: tensor lists longer than 64 in total");
-        int start = _nPtrs;
-        for (int k = 0; k < list.Count; k++) _ptrs[_nPtrs++] = list[k]?.Handle ?? IntPtr.Zero;
-        _refs[_n] = list;
-        ref var v = ref Next(ValueKind.TensorList);
-        v.I = start;
-        v.Len = list.Count;
+        _refs[_n] = list; // keeps the listed tensors, whose handles are copied below, alive
+        if (_nPtrs + list.Count <= InlineListRoom)
+        {
+            int start = _nPtrs;
+            for (int k = 0; k < list.Count; k++) _ptrs[_nPtrs++] = list[k]?.Handle ?? IntPtr.Zero;
+            ref var v = ref Next(ValueKind.TensorList);
+            v.I = start;
+            v.Len = list.Count;
+            return;
+        }
+        var spilled = GC.AllocateUninitializedArray<IntPtr>(list.Count, pinned: true);
+        for (int k = 0; k < list.Count; k++) spilled[k] = list[k]?.Handle ?? IntPtr.Zero;
+        AddSpilled(ValueKind.TensorList, spilled, list.Count);
+    }
+
+    /// <summary>A list in its own pinned array: its address is final now, so Invoke leaves it as is (I = −1).</summary>
+    void AddSpilled(int kind, Array pinned, int length)
+    {
+        (_spilled ??= new List<Array>()).Add(pinned);
+        ref var v = ref Next(kind);
+        v.P = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
+        v.I = -1;
+        v.Len = length;
     }
 
     public void Add(string s)
@@ -164,12 +191,14 @@ public unsafe ref struct OpCall
             for (int k = 0; k < _n; k++)
             {
                 ref var v = ref args[k];
-                if (v.Kind == ValueKind.IntList || v.Kind == ValueKind.BoolList) v.P = (IntPtr)(longs + v.I);
-                else if (v.Kind == ValueKind.TensorList) v.P = (IntPtr)(ptrs + v.I);
+                bool inline = v.I >= 0; // a spilled list already points into its pinned array
+                if ((v.Kind == ValueKind.IntList || v.Kind == ValueKind.BoolList) && inline) v.P = (IntPtr)(longs + v.I);
+                else if (v.Kind == ValueKind.TensorList && inline) v.P = (IntPtr)(ptrs + v.I);
             }
             int n = Native.sa_op_call(handle, args, _n, o, outs.Length);
             GC.KeepAlive(_refs[0]); // the whole buffer stays reachable through this struct until here
             for (int k = 1; k < _n; k++) GC.KeepAlive(_refs[k]);
+            GC.KeepAlive(_spilled);
             if (n < 0) throw new TorchException(Native.LastError());
             return n;
         }

@@ -76,6 +76,7 @@ internal static class Ops
     public static readonly Op Flatten = new("aten::flatten", "using_ints"), Repeat = new("aten::repeat"), Flip = new("aten::flip");
     public static readonly Op Unfold = new("aten::unfold"), Chunk = new("aten::chunk"), SplitWithSizes = new("aten::split_with_sizes");
     public static readonly Op Cat = new("aten::cat"), Stack = new("aten::stack"), ConstantPad = new("aten::constant_pad_nd");
+    public static readonly Op ForeachNorm = new("aten::_foreach_norm", "Scalar"), ForeachMulScalar_ = new("aten::_foreach_mul_", "Scalar");
     public static readonly Op Pad = new("aten::pad"), Tril = new("aten::tril"), Triu = new("aten::triu");
     public static readonly Op ViewAsReal = new("aten::view_as_real");
 

@@ -210,6 +210,24 @@ public static unsafe class Torch
         return c.ReturnTensor();
     }
 
+    /// <summary>The p-norm of each tensor, in one call (torch._foreach_norm): one 0-d tensor per input.</summary>
+    public static Tensor[] ForeachNorm(IReadOnlyList<Tensor> tensors, double p = 2)
+    {
+        var c = new OpCall(Ops.ForeachNorm);
+        c.Add(tensors);
+        c.Add(p);
+        return c.ReturnTensorList();
+    }
+
+    /// <summary>Multiplies every tensor by <paramref name="factor"/> in place, in one call (torch._foreach_mul_).</summary>
+    public static void ForeachMul_(IReadOnlyList<Tensor> tensors, double factor)
+    {
+        var c = new OpCall(Ops.ForeachMulScalar_);
+        c.Add(tensors);
+        c.Add(factor);
+        c.Invoke(Span<SaValue>.Empty);
+    }
+
     /// <summary>Elementwise choice: condition ? a : b.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {

@@ -147,23 +147,3 @@ public sealed class Sgd : Optimizer
         p.Tensor.Add_(g, -Lr);
     }
 }
-
-public static class GradClip
-{
-    /// <summary>Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
-    public static double ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm)
-    {
-        using var scope = Torch.NewScope();
-        using var noGrad = Torch.NoGrad();
-        var grads = parameters.Select(p => p.Grad).Where(g => g is not null).Cast<Tensor>().ToList();
-        if (grads.Count == 0) return 0;
-        var norms = Torch.Stack(grads.Select(g => g.Norm(2).To(DType.Float32)).ToList());
-        double total = norms.Norm(2).Item();
-        if (double.IsFinite(total) && total > maxNorm)
-        {
-            double scale = maxNorm / (total + 1e-6);
-            foreach (var g in grads) g.Mul_(scale);
-        }
-        return total;
-    }
-}

@@ -107,7 +107,7 @@ public sealed class TrainConfig
     public string Unencodable { get; set; } = "fail";
     /// <summary>Validation uses at most this many utterances per set (0 = all).</summary>
     public int MaxValUtterances { get; set; }
-    /// <summary>Abort after this many non-finite losses in a row.</summary>
+    /// <summary>Abort after this many steps in a row skipped for a non-finite loss or gradient norm.</summary>
     public int MaxBadSteps { get; set; } = 20;
     /// <summary>Greedy decoding: most symbols emitted per encoder frame.</summary>
     public int MaxSymbolsPerFrame { get; set; } = 5;

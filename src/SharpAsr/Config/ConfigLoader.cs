@@ -10,7 +10,8 @@ namespace SharpAsr.Config;
 /// Loads a YAML config into a typed object, after applying NeMo/Hydra-style dotted overrides:
 /// <c>a.b=v</c> or <c>+a.b=v</c> / <c>++a.b=v</c> set a key (lists as <c>[0.9,0.98]</c>), <c>~a.b</c> removes it
 /// (back to the default). Keys are snake_case (NeMo's) and are checked against the typed schema:
-/// an unknown key is an error that names it and suggests the nearest valid name.
+/// an unknown key is an error that names it and suggests the nearest valid name, and a key of another
+/// type than the section's (<see cref="ForTypeAttribute"/>: a conformer key under an lstm encoder) is refused.
 /// </summary>
 public static class ConfigLoader
 {
@@ -32,10 +33,22 @@ public static class ConfigLoader
     public static T LoadFromString<T>(string yaml, IEnumerable<string>? overrides = null, string source = "<string>") where T : new() =>
         FromMapping<T>(ParseMapping(yaml, source), source, overrides);
 
+    /// <summary>
+    /// A config this program wrote (a checkpoint's or model package's config.yaml). Those written before keys were
+    /// checked against the section's type hold every type's keys at their defaults: such keys are dropped, not refused
+    /// (the overrides are checked as any).
+    /// </summary>
+    public static T LoadSaved<T>(string yaml, IEnumerable<string>? overrides, string source) where T : new()
+    {
+        var root = ParseMapping(yaml, source);
+        Validate(root, typeof(T), "", dropOtherTypesKeys: true);
+        return FromMapping<T>(root, source, overrides);
+    }
+
     static T FromMapping<T>(YamlMappingNode root, string source, IEnumerable<string>? overrides) where T : new()
     {
         foreach (var o in overrides ?? Array.Empty<string>()) ApplyOverride(root, o, typeof(T));
-        Validate(root, typeof(T), "");
+        Validate(root, typeof(T), "", dropOtherTypesKeys: false);
         var yaml = new YamlStream(new YamlDocument(root));
         using var writer = new StringWriter();
         yaml.Save(writer, assignAnchors: false);
@@ -65,7 +78,7 @@ public static class ConfigLoader
         if (o.StartsWith('~'))
         {
             var path = o[1..].Split('.');
-            ResolveType(schema, path, o);
+            ResolveType(schema, path, o, root);
             var parent = Walk(root, path[..^1], create: false);
             parent?.Children.Remove(new YamlScalarNode(path[^1]));
             return;
@@ -74,7 +87,7 @@ public static class ConfigLoader
         int eq = o.IndexOf('=');
         if (eq <= 0) throw new ConfigException($"override '{text}': expected key.path=value, +key=value, ++key=value or ~key");
         var keys = o[..eq].Trim().Split('.');
-        ResolveType(schema, keys, text);
+        ResolveType(schema, keys, text, root);
         var value = ParseValue(o[(eq + 1)..]);
         var node = Walk(root, keys[..^1], create: true)!;
         node.Children[new YamlScalarNode(keys[^1])] = value;
@@ -104,7 +117,8 @@ public static class ConfigLoader
         return node;
     }
 
-    static Type ResolveType(Type type, string[] path, string context)
+    /// <summary>The schema type at a key path; the tree (as far as it goes) tells a typed section's type for the unknown-key message.</summary>
+    static Type ResolveType(Type type, string[] path, string context, YamlMappingNode? tree)
     {
         var t = type;
         var seen = new List<string>();
@@ -112,29 +126,37 @@ public static class ConfigLoader
         {
             if (IsFreeForm(t)) return typeof(object);
             var p = FindProperty(t, k);
-            if (p is null) throw UnknownKey(t, k, string.Join('.', seen), context);
+            if (p is null) throw UnknownKey(t, k, string.Join('.', seen), context, TypedSection.Chosen(tree, t));
             seen.Add(k);
             t = p.PropertyType;
+            tree = tree is not null && tree.Children.TryGetValue(new YamlScalarNode(k), out var child) ? child as YamlMappingNode : null;
         }
         return t;
     }
 
-    static void Validate(YamlNode node, Type type, string path)
+    static void Validate(YamlNode node, Type type, string path, bool dropOtherTypesKeys)
     {
         if (IsFreeForm(type)) return;
         if (node is YamlMappingNode map && !IsScalarType(type) && !typeof(IEnumerable).IsAssignableFrom(type))
         {
-            foreach (var (k, v) in map.Children)
+            var chosen = TypedSection.Chosen(map, type);
+            foreach (var (k, v) in map.Children.ToList())
             {
                 var key = ((YamlScalarNode)k).Value ?? "";
-                var p = FindProperty(type, key) ?? throw UnknownKey(type, key, path, null);
-                Validate(v, p.PropertyType, path.Length == 0 ? key : path + "." + key);
+                var p = FindProperty(type, key) ?? throw UnknownKey(type, key, path, null, chosen);
+                if (!TypedSection.AppliesTo(p, chosen))
+                {
+                    if (!dropOtherTypesKeys) throw TypedSection.OtherTypesKey(p, key, path, chosen!, KeysOf(type, chosen));
+                    map.Children.Remove(k);
+                    continue;
+                }
+                Validate(v, p.PropertyType, path.Length == 0 ? key : path + "." + key, dropOtherTypesKeys);
             }
         }
         else if (node is YamlSequenceNode seq && type.IsGenericType && type.GetGenericArguments().Length == 1)
         {
             var elem = type.GetGenericArguments()[0];
-            foreach (var item in seq.Children) Validate(item, elem, path + "[]");
+            foreach (var item in seq.Children) Validate(item, elem, path + "[]", dropOtherTypesKeys);
         }
     }
 
@@ -151,13 +173,14 @@ public static class ConfigLoader
     static string KeyOf(PropertyInfo p) =>
         p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? UnderscoredNamingConvention.Instance.Apply(p.Name);
 
-    public static IEnumerable<string> KeysOf(Type t) =>
-        t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(KeyOf);
+    /// <summary>The keys of a section; of a typed section, those that apply to <paramref name="chosenType"/> (all when null).</summary>
+    static IEnumerable<string> KeysOf(Type t, string? chosenType) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && TypedSection.AppliesTo(p, chosenType)).Select(KeyOf);
 
-    static ConfigException UnknownKey(Type t, string key, string parent, string? context)
+    static ConfigException UnknownKey(Type t, string key, string parent, string? context, string? chosenType)
     {
         var where = parent.Length == 0 ? key : parent + "." + key;
-        var keys = KeysOf(t).ToList();
+        var keys = KeysOf(t, chosenType).ToList();
         var best = Suggest.Nearest(key, keys);
         var msg = $"unknown config key '{where}'" + (context is null ? "" : $" in '{context}'") +
                   (best is null ? "" : $"; did you mean '{(parent.Length == 0 ? best : parent + "." + best)}'?") +
@@ -239,7 +262,9 @@ public static class ConfigWriter
             default:
             {
                 var m = new YamlMappingNode();
-                foreach (var p in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.CanRead))
+                var chosen = TypedSection.Chosen(value);   // an lstm encoder's section holds no conformer keys
+                foreach (var p in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                             .Where(p => p.CanWrite && p.CanRead && TypedSection.AppliesTo(p, chosen)))
                 {
                     var key = p.GetCustomAttribute<YamlMemberAttribute>()?.Alias ?? UnderscoredNamingConvention.Instance.Apply(p.Name);
                     var v = p.GetValue(value);

@@ -52,7 +52,7 @@ public sealed class AsrModel : IDisposable
 
     static AsrModel FromPackage(ModelPackage package, Device? device, IEnumerable<string>? overrides = null)
     {
-        var config = ConfigLoader.LoadFromString<AsrConfig>(package.ConfigYaml, overrides, source: $"{package.Source}:{ModelPackage.ConfigFile}");
+        var config = ConfigLoader.LoadSaved<AsrConfig>(package.ConfigYaml, overrides, source: $"{package.Source}:{ModelPackage.ConfigFile}");
         var tokenizer = package.LoadTokenizer();
         var model = new Transducer(config.Preprocessor.OutputFeatures, tokenizer.VocabSize, config.Model);
         using (var scope = Torch.NewScope())

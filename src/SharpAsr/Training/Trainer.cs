@@ -72,6 +72,7 @@ public sealed class Trainer : IDisposable
         if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
         if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
             throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
+        TrainingInputs.CheckExist(o);
         _pruned = cfg.Loss.Type.ToLowerInvariant() switch
         {
             "rnnt" => null,
@@ -84,14 +85,8 @@ public sealed class Trainer : IDisposable
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
-        if (IsMain)
-        {
-            Directory.CreateDirectory(o.OutputDir);
-            _log = new TrainingLog(o.OutputDir, o.Log);
-            File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
-            File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
-        }
-        else _log = new TrainingLog(null, line => { if (line.StartsWith("warning")) o.Log(line); });  // rank ≠ 0: no files, only warnings
+        _log = IsMain ? new TrainingLog(o.Log, toFolder: true)
+            : new TrainingLog(line => { if (line.StartsWith("warning")) o.Log(line); }, toFolder: false);  // rank ≠ 0: no files, only warnings
 
         Normalizer = new TextNormalizer(cfg.Text);
         Tokenizer = BuildTokenizer(cfg, o, Normalizer);
@@ -149,6 +144,14 @@ public sealed class Trainer : IDisposable
         };
         State.Seed = cfg.Train.Seed;
         if (o.Resume) ResumeFromLatest();
+        // every input has been read and checked: only now does the output folder get anything
+        if (IsMain)
+        {
+            Directory.CreateDirectory(o.OutputDir);
+            _log.OpenFolder(o.OutputDir);
+            File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+        }
         if (dist != null)
         {
             dist.BroadcastParameters(Model.Parameters().ToList());
@@ -260,16 +263,10 @@ public sealed class Trainer : IDisposable
                     if (_dist != null) bad = _dist.AnyRank(bad);  // a NaN on any rank skips the step on all
                     if (bad)
                     {
-                        State.SkippedSteps++;
-                        badInARow++;
-                        Optimizer.ZeroGrad();
+                        SkipStep(ref badInARow, $"non-finite loss at step {State.Step} (batch {batch.Position} of epoch {epochOfNext}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…)");
                         micro = 0;
-                        _log.Write($"warning: non-finite loss at step {State.Step} (batch {batch.Position} of epoch {epochOfNext}: {string.Join(", ", batch.Items.Take(3).Select(i => i.Entry.Where))}…); step skipped ({badInARow} in a row)");
-                        if (badInARow >= t.MaxBadSteps)
-                            throw new InvalidOperationException($"{badInARow} non-finite losses in a row: stopping (lower the learning rate or check the data)");
                         continue;
                     }
-                    badInARow = 0;
                     lossSum += loss;
                     lossCount++;
                     audioSeconds += batch.AudioSeconds;
@@ -284,8 +281,16 @@ public sealed class Trainer : IDisposable
                     var trained = Optimizer.Parameters.Select(p => p.Tensor).ToList();
                     if (_dist != null) _dist.AverageGradients(trained);  // before clipping: the global batch's gradient
                     Optimizer.Lr = lr;
-                    gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(trained, _cfg.Optim.ClipNorm) : double.NaN;
+                    // measured with clipping off too: the log shows it, and a non-finite one must not reach the weights
+                    // (after the average every rank holds the same gradients, so all ranks skip together)
+                    gradNorm = _cfg.Optim.ClipNorm > 0 ? GradClip.ClipGradNorm(trained, _cfg.Optim.ClipNorm) : GradClip.GradNorm(trained);
+                    if (!double.IsFinite(gradNorm))
+                    {
+                        SkipStep(ref badInARow, $"non-finite gradient norm at step {State.Step}");
+                        continue;
+                    }
                     Optimizer.Step();
+                    badInARow = 0;
                     Optimizer.ZeroGrad();
                     Ema?.Update();
                 }
@@ -324,6 +329,17 @@ public sealed class Trainer : IDisposable
         if (cancel.IsCancellationRequested) _log.Write($"interrupted: saved checkpoint 'last' at step {State.Step}");
         else if (_val.Count > 0) FinalEvaluation();  // every rank decodes its share
         if (Profiler.Table() is { } table) _log.Write(table);
+    }
+
+    /// <summary>Drops the gradients gathered for this step; stops after train.max_bad_steps such steps in a row.</summary>
+    void SkipStep(ref int badInARow, string what)
+    {
+        State.SkippedSteps++;
+        badInARow++;
+        Optimizer.ZeroGrad();
+        _log.Write($"warning: {what}; step skipped ({badInARow} in a row)");
+        if (badInARow >= _cfg.Train.MaxBadSteps)
+            throw new InvalidOperationException($"{badInARow} steps in a row skipped (non-finite loss or gradient norm): stopping (lower the learning rate or check the data)");
     }
 
     /// <summary>

@@ -22,4 +22,20 @@ public class TrainCommandTests
         Assert.Contains("unknown config key 'optim.lrr'", r.Error);
         Assert.Contains("did you mean 'optim.lr'?", r.Error);
     }
+
+    [Theory]
+    [InlineData("tiny.yaml", "--val-manifests", "missing.json", "--val-manifests ")]
+    [InlineData("tiny.yaml", "--init-from", "missing-run", "--init-from ")]
+    [InlineData("conformer-small.yaml", "--training-steps", "1", "tokenizer.dir must name the SentencePiece folder")]
+    public void BadInputsFailBeforeTheOutputFolderIsMade(string config, string flag, string value, string error)
+    {
+        var dir = CliRunner.TempDir();
+        var train = Path.Combine(dir, "train.json");
+        File.WriteAllText(train, "");   // exists; never read, as the other input fails first
+        var output = Path.Combine(dir, "out");
+        var r = CliRunner.Run("train", "--config", CliRunner.Config(config), "--output-dir", output, flag, value, "--train-manifests", train);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(error, r.Error);
+        Assert.False(Directory.Exists(output), "the output folder was created");
+    }
 }

@@ -23,13 +23,13 @@ public class ModelTrainingTests(ITestOutputHelper output)
     [Theory]
     [InlineData("tiny.yaml", "")]
     [InlineData("conformer-small.yaml", "")]
-    [InlineData("conformer-small.yaml", "model.predictor.type=stateless")]
+    [InlineData("conformer-small.yaml", "model.predictor.type=stateless ~model.predictor.hidden ~model.predictor.layers ~model.predictor.forget_gate_bias ~model.predictor.weight_init_scale")]
     [InlineData("fastconformer-large.yaml", "model.encoder.subsampling_conv_channels=16")]
     [InlineData("contextnet-dummy.yaml", "")]
     public void LossFallsOnAFixedBatch(string config, string extra)
     {
         var overrides = config is "tiny.yaml" or "contextnet-dummy.yaml" ? new List<string>() : SmallConformer.ToList();
-        if (extra.Length > 0) overrides.Add(extra);
+        overrides.AddRange(extra.Split(' ', StringSplitOptions.RemoveEmptyEntries));   // a type change drops the old type's keys
         var cfg = AsrConfig.Load(Path.Combine(ModelTestUtil.ConfigDir, config), overrides);
         using var scope = Torch.NewScope();
         Torch.ManualSeed(5);

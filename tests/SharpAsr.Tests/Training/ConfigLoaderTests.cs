@@ -65,4 +65,49 @@ public sealed class ConfigLoaderTests
         Assert.Equal(tiny.Preprocessor.Dither, back.Preprocessor.Dither);
         Assert.Equal(tiny.Model.Joint.Hidden, back.Model.Joint.Hidden);
     }
+
+    [Fact]
+    public void AKeyOfAnotherEncoderTypeIsRefusedWithThisTypesKeys()
+    {
+        var e = Assert.Throws<ConfigException>(() => AsrConfig.Load(TrainerCorpusFixture.TinyConfig, new[] { "model.encoder.n_layers=2", "model.encoder.d_model=64" }));
+        Assert.Equal("model.encoder.n_layers is a conformer key; this encoder is lstm: pre_layers, post_layers, hidden, stack_time_factor, dropout, "
+                     + "forget_gate_bias, weight_init_scale", e.Message);
+        var p = Assert.Throws<ConfigException>(() => AsrConfig.Load(TrainerCorpusFixture.TinyConfig, new[] { "model.predictor.context_size=3" }));
+        Assert.StartsWith("model.predictor.context_size is a stateless key; this predictor is lstm: ", p.Message);
+        var f = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString<AsrConfig>("model:\n  encoder:\n    type: contextnet\n    hidden: 3\n"));
+        Assert.StartsWith("model.encoder.hidden is an lstm key; this encoder is contextnet: jasper, se_reduction_ratio, activation", f.Message);
+    }
+
+    [Fact]
+    public void AnUnknownKeyListsOnlyTheChosenTypesKeys()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString<AsrConfig>("model:\n  encoder:\n    type: conformer\n", new[] { "model.encoder.d_modl=3" }));
+        Assert.Contains("did you mean 'model.encoder.d_model'?", e.Message);
+        Assert.Contains("valid here: type, dropout, d_model,", e.Message);
+        Assert.DoesNotContain("pre_layers", e.Message);
+    }
+
+    [Fact]
+    public void EveryShippedConfigRoundTripsWithOnlyItsTypesKeys()
+    {
+        foreach (var path in Directory.GetFiles(Path.Combine(TrainerCorpusFixture.RepoRoot, "configs"), "*.yaml"))
+        {
+            var yaml = ConfigWriter.ToYaml(AsrConfig.Load(path));
+            var back = ConfigLoader.LoadFromString<AsrConfig>(yaml, source: path);
+            Assert.Equal(yaml, ConfigWriter.ToYaml(back));
+            if (back.Model.Encoder.Type != "conformer") Assert.DoesNotContain("n_layers:", yaml);
+            if (back.Model.Encoder.Type != "lstm") Assert.DoesNotContain("pre_layers:", yaml);
+        }
+    }
+
+    [Fact]
+    public void ASavedConfigWithEveryTypesKeysLoadsWithoutThem()
+    {
+        // what checkpoints held before keys were checked against the type: every property, each type's at its default
+        const string saved = "model:\n  encoder:\n    type: lstm\n    hidden: 64\n    n_layers: 17\n    se_reduction_ratio: 8\n";
+        var c = ConfigLoader.LoadSaved<AsrConfig>(saved, new[] { "model.encoder.pre_layers=1" }, "checkpoint/config.yaml");
+        Assert.Equal(64, c.Model.Encoder.Hidden);
+        Assert.Equal(1, c.Model.Encoder.PreLayers);
+        Assert.Throws<ConfigException>(() => ConfigLoader.LoadSaved<AsrConfig>(saved, new[] { "model.encoder.d_model=8" }, "checkpoint/config.yaml"));
+    }
 }

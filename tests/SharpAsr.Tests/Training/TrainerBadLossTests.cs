@@ -18,7 +18,7 @@ public sealed class TrainerBadLossTests(TrainerCorpusFixture fx)
         var log = new List<string>();
         using var t = fx.NewTrainer(dir, new[] { "train.steps=10", "train.batch_size=1", "train.max_bad_steps=3", "train.save_every=0" }, trainManifest: manifest, log: log);
         var e = Assert.Throws<InvalidOperationException>(() => t.Run());
-        Assert.Contains("3 non-finite losses in a row", e.Message);
+        Assert.Contains("3 steps in a row skipped (non-finite loss or gradient norm)", e.Message);
         Assert.Equal(3, t.State.SkippedSteps);
         Assert.Equal(0, t.State.Step);
         Assert.Equal(3, log.Count(l => l.StartsWith("warning: non-finite loss")));

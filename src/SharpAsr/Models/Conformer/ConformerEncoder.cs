@@ -47,7 +47,8 @@ public sealed class ConformerEncoder : Module, IEncoder
         var (x, outLengths) = _preEncode.Forward(features, lengths);
         if (_xscale != 1.0) x = x * _xscale;
         long t = x.Size(1);
-        var posEmb = _embDropout.Forward(RelPositionalEncoding.Table(t, OutputDim, x.Device));
+        // the table is built in float32 as NeMo's; the layers take it in the frames' dtype (float64 in gradient checks)
+        var posEmb = _embDropout.Forward(RelPositionalEncoding.Table(t, OutputDim, x.Device).To(x.DType));
         x = _preDropout.Forward(x);
         // masks: true = padded frame; attention blocked where the query or the key is padded
         var valid = LengthMask.Valid(outLengths, t);
