@@ -12,10 +12,11 @@ public sealed class TrainingLog : IDisposable
     public string Stamp { get; }
 
     /// <param name="outputDir">null: the console only (the ranks other than 0 of a data-parallel run)</param>
-    public TrainingLog(string? outputDir, Action<string> console)
+    /// <param name="stamp">the files' timestamp (caiman's --timestamp); default: now</param>
+    public TrainingLog(string? outputDir, Action<string> console, string? stamp = null)
     {
         _console = console;
-        Stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+        Stamp = stamp ?? DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
         if (outputDir is null) return;
         _file = new StreamWriter(Path.Combine(outputDir, $"training_log_{Stamp}.txt"), append: true) { AutoFlush = true };
         _tensorboard = new TensorBoardWriter(Path.Combine(outputDir, "tensorboard"));
