@@ -35,8 +35,8 @@ public static partial class NemoConfigMapper
         Optimizer(m, m.Map(model, "optim", required: false), cfg, run);
         if (m.Map(model, "variational_noise", required: false) is { } noise && m.Double(noise, "std", "variational_noise.std") is null or 0)
             y.Use(noise);   // std 0: no noise, as here
-        if (y.Map(root, "trainer", required: false) is { } trainer) Trainer(y.Under("trainer."), trainer, cfg);
-        else run.Notes.Add($"no trainer section: {cfg.Train.Steps} steps (SharpASR's default) unless --training-steps or +trainer.max_steps=N says otherwise");
+        // no trainer section: PyTorch Lightning's defaults, as NeMo would run it
+        Trainer(y.Under("trainer."), y.Map(root, "trainer", required: false) ?? new YamlMappingNode(), cfg);
         if (y.Map(root, "exp_manager", required: false) is { } exp && y.Bool(exp, "create_tensorboard_logger", "exp_manager.create_tensorboard_logger") is false)
             run.Notes.Add("exp_manager.create_tensorboard_logger: false, but TensorBoard event files are always written");
         InitFrom(y, root, run);
@@ -173,9 +173,9 @@ public static partial class NemoConfigMapper
     {
         var train = cfg.Train;
         // max_steps null or -1: NeMo trains max_epochs epochs; both set: whichever comes first
+        // (Lightning: neither set means 1000 epochs)
         train.Steps = tr.Int(t, "max_steps") is { } steps and > 0 ? steps : 0;
-        train.MaxEpochs = tr.Int(t, "max_epochs") ?? 0;
-        if (train.Steps == 0 && train.MaxEpochs <= 0) throw tr.Error("max_steps", "and max_epochs are both unset: give trainer.max_steps=N");
+        train.MaxEpochs = tr.Int(t, "max_epochs") is { } epochs and > 0 ? epochs : train.Steps > 0 ? 0 : 1000;
         train.GradAccumulation = tr.Int(t, "accumulate_grad_batches") ?? 1;
         cfg.Optim.ClipNorm = tr.Double(t, "gradient_clip_val") ?? 0;
         tr.Require(tr.Str(t, "gradient_clip_algorithm") is null or "norm", "gradient_clip_algorithm", "must be norm");
