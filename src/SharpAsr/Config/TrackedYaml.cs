@@ -163,7 +163,11 @@ public sealed class TrackedYaml
                 if (!_used.Contains(value))
                 {
                     if (key == "[]") Walk(value, path);
-                    else if (value is YamlScalarNode || !AnyUsed(value)) Add(section, value is YamlMappingNode ? key + " (whole section)" : key);
+                    else if (value is YamlScalarNode || !AnyUsed(value))
+                    {
+                        Add(section, value is YamlMappingNode ? key + " (whole section)" : key);
+                        walked.Add(value);   // a value merged into another section (<<: *anchor) is listed where it was written
+                    }
                     else Walk(value, path);
                 }
                 else if (value is not YamlScalarNode) Walk(value, path);
