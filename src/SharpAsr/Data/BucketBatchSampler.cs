@@ -7,7 +7,8 @@ namespace SharpAsr.Data;
 /// Batches hold a fixed number of utterances, or (maxFrames &gt; 0) as many as fit in a total-frames budget.
 /// With several ranks or accumulated micro-batches, the unit cut and shuffled is a step's global batch
 /// (batch × ranks × accumulation), split into equal micro-batches: rank r's k-th micro-batch of a step is part
-/// k·ranks + r. So a step trains on the same utterances whatever the number of ranks that share it.
+/// k·ranks + r. So a step trains on the same utterances whatever the number of ranks that share it (as long as
+/// the data fills num_buckets global batches: below that, ranks use fewer buckets, so that every rank gets batches).
 /// </summary>
 public sealed class BucketBatchSampler
 {
@@ -40,9 +41,11 @@ public sealed class BucketBatchSampler
     {
         var rng = new Random(SeedMix.Combine(_seed, epoch, 0x5A17));
         var order = Enumerable.Range(0, _durations.Length).OrderBy(i => _durations[i]).ThenBy(i => i).ToArray();
-        int perBucket = (order.Length + _numBuckets - 1) / _numBuckets;
+        // a step's global batch split over ranks needs whole steps: no more buckets than full steps the data fills
+        int buckets = Parts > 1 ? Math.Clamp(order.Length / (_batchSize * Parts), 1, _numBuckets) : _numBuckets;
+        int perBucket = (order.Length + buckets - 1) / buckets;
         var batches = new List<int[]>();
-        for (int b = 0; b < _numBuckets; b++)
+        for (int b = 0; b < buckets; b++)
         {
             var bucket = order.Skip(b * perBucket).Take(perBucket).ToArray();
             rng.Shuffle(bucket);

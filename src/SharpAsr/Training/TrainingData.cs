@@ -89,6 +89,9 @@ public sealed class TrainingData
             _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation);
             Description = $"audio files: {_files.Count} utterances in {Math.Max(1, t.NumBuckets)} duration buckets";
         }
+        // the trainer would wait forever for a batch
+        if (BatchesPerEpoch == 0)
+            throw new InvalidDataException($"{_files.Count} training utterances make no batch for this rank: a step needs at least {world} rank(s) × {Math.Max(1, t.GradAccumulation)} micro-batch(es) of utterances");
     }
 
     // NeMo's tarred layout: the manifest lists every utterance with its member name and shard_id; the audio is in the shards
