@@ -16,7 +16,7 @@ internal static class DemoCommand
         recipe.AcceptOnlyFromAmong(DemoRecipe.All.Select(r => r.Name).ToArray());
         var output = new Option<string?>("--output-dir") { Description = "corpus, model, logs (default: the recipe's, demo-out or demo-full-out)" };
         var config = new Option<string?>("--config") { Description = "model config (default: the recipe's, configs/tiny.yaml or configs/demo-full.yaml)" };
-        var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 24000)" };
+        var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 20000)" };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
         foreach (var o in new Option[] { recipe, output, config, utterances, steps }) cmd.Options.Add(o);

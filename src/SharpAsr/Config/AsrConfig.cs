@@ -32,6 +32,8 @@ public sealed class TokenizerConfig
     public List<string>? Labels { get; set; }
     /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
     public string? Dir { get; set; }
+    /// <summary>SentencePiece: the .model file itself (caiman's tokenizer.sentpiece_model), instead of <see cref="Dir"/>.</summary>
+    public string? ModelPath { get; set; }
     /// <summary>
     /// Tokens (blank excluded) when neither labels nor a tokenizer folder are at hand, e.g. to size a
     /// model in <c>sharpasr model info</c> before the tokenizer is trained. Labels or the model file win.
@@ -91,10 +93,23 @@ public sealed class OptimConfig
 
 public sealed class TrainConfig
 {
+    /// <summary>Utterances per micro-batch on each rank (NeMo's train_ds.batch_size, per GPU).</summary>
     public int BatchSize { get; set; } = 16;
+    /// <summary>
+    /// Utterances per optimizer step over all ranks and accumulated micro-batches (caiman's --global_batch_size); when set
+    /// (above 0), batch_size becomes global_batch_size ÷ (ranks × grad_accumulation), which must divide exactly.
+    /// </summary>
+    public int GlobalBatchSize { get; set; }
     public int GradAccumulation { get; set; } = 1;
+    /// <summary>Optimizer steps to train; 0 = as many as max_epochs takes.</summary>
     public int Steps { get; set; } = 1000;
+    /// <summary>Stop after this many epochs (NeMo trainer.max_epochs); 0 = no limit. With steps too, whichever comes first.</summary>
+    public int MaxEpochs { get; set; }
     public int ValEvery { get; set; } = 250;
+    /// <summary>Validate every this many epochs (NeMo val_check_interval 0.25 = four times an epoch); above 0 it sets val_every.</summary>
+    public double ValEveryEpochs { get; set; }
+    /// <summary>Utterances per validation batch; 0 = batch_size.</summary>
+    public int ValBatchSize { get; set; }
     public int SaveEvery { get; set; } = 500;
     public int LogEvery { get; set; } = 10;
     public double MinDuration { get; set; } = 0.1;

@@ -15,19 +15,20 @@ namespace SharpAsr.Config;
 /// </summary>
 public static class ConfigLoader
 {
-    public static T Load<T>(string path, IEnumerable<string>? overrides = null) where T : new()
+    public static T Load<T>(string path, IEnumerable<string>? overrides = null) where T : new() => FromMapping<T>(ReadTree(path), path, overrides);
+
+    /// <summary>The YAML tree of a config file; syntax errors name the file and line.</summary>
+    public static YamlMappingNode ReadTree(string path)
     {
         if (!File.Exists(path)) throw new ConfigException($"{path}: config file not found");
-        YamlMappingNode root;
         try
         {
-            root = ParseMapping(File.ReadAllText(path), path);
+            return ParseMapping(File.ReadAllText(path), path);
         }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new ConfigException($"{path}:{e.Start.Line}: {e.Message}");
         }
-        return FromMapping<T>(root, path, overrides);
     }
 
     public static T LoadFromString<T>(string yaml, IEnumerable<string>? overrides = null, string source = "<string>") where T : new() =>
@@ -45,7 +46,7 @@ public static class ConfigLoader
         return FromMapping<T>(root, source, overrides);
     }
 
-    static T FromMapping<T>(YamlMappingNode root, string source, IEnumerable<string>? overrides) where T : new()
+    public static T FromMapping<T>(YamlMappingNode root, string source, IEnumerable<string>? overrides) where T : new()
     {
         foreach (var o in overrides ?? Array.Empty<string>()) ApplyOverride(root, o, typeof(T));
         Validate(root, typeof(T), "", dropOtherTypesKeys: false);
@@ -74,47 +75,11 @@ public static class ConfigLoader
     /// <summary>Applies one override to the YAML tree; the key path must exist in the schema of <paramref name="schema"/>.</summary>
     public static void ApplyOverride(YamlMappingNode root, string text, Type schema)
     {
-        var o = text.Trim();
-        if (o.StartsWith('~'))
-        {
-            var path = o[1..].Split('.');
-            ResolveType(schema, path, o, root);
-            var parent = Walk(root, path[..^1], create: false);
-            parent?.Children.Remove(new YamlScalarNode(path[^1]));
-            return;
-        }
-        o = o.TrimStart('+');
-        int eq = o.IndexOf('=');
-        if (eq <= 0) throw new ConfigException($"override '{text}': expected key.path=value, +key=value, ++key=value or ~key");
-        var keys = o[..eq].Trim().Split('.');
-        ResolveType(schema, keys, text, root);
-        var value = ParseValue(o[(eq + 1)..]);
-        var node = Walk(root, keys[..^1], create: true)!;
-        node.Children[new YamlScalarNode(keys[^1])] = value;
-    }
-
-    static YamlNode ParseValue(string v)
-    {
-        var doc = ParseMapping("v: " + v, "override");
-        return doc.Children[new YamlScalarNode("v")];
-    }
-
-    static YamlMappingNode? Walk(YamlMappingNode root, string[] keys, bool create)
-    {
-        var node = root;
-        foreach (var k in keys)
-        {
-            if (node.Children.TryGetValue(new YamlScalarNode(k), out var child) && child is YamlMappingNode m)
-            {
-                node = m;
-                continue;
-            }
-            if (!create) return null;
-            var fresh = new YamlMappingNode();
-            node.Children[new YamlScalarNode(k)] = fresh;
-            node = fresh;
-        }
-        return node;
+        var o = Override.Parse(text);
+        ResolveType(schema, o.Keys, o.Kind == OverrideKind.Delete ? o.Text.Trim() : text, root);
+        // SharpASR's own keys all exist in the schema, so set, + and ++ all mean "set"; ~ goes back to the default
+        if (o.Kind == OverrideKind.Delete) o.Parent(root, create: false)?.Children.Remove(new YamlScalarNode(o.Keys[^1]));
+        else o.Parent(root, create: true)!.Children[new YamlScalarNode(o.Keys[^1])] = o.Value!;
     }
 
     /// <summary>The schema type at a key path; the tree (as far as it goes) tells a typed section's type for the unknown-key message.</summary>

@@ -18,7 +18,7 @@ public static class TokenizerFactory
                 return cfg.Labels is { Count: > 0 } labels ? new CharTokenizer(labels) : null;
             case "spe":
                 var model = SentencePieceModelPath(cfg) ?? throw new ConfigException("tokenizer.dir must name the SentencePiece folder (holding tokenizer.model)");
-                if (!File.Exists(model)) throw new ConfigException($"tokenizer.dir: {model} not found");
+                if (!File.Exists(model)) throw new ConfigException($"tokenizer.{(cfg.ModelPath is null ? "dir" : "model_path")}: {model} not found");
                 return SentencePieceTokenizer.Load(model);
             default:
                 throw new ConfigException($"tokenizer.type '{cfg.Type}': use char or spe");
@@ -46,5 +46,6 @@ public static class TokenizerFactory
                 : "tokenizer: the vocabulary size is unknown; give tokenizer.dir (holding tokenizer.model) or tokenizer.vocab_size");
     }
 
-    static string? SentencePieceModelPath(TokenizerConfig cfg) => cfg.Dir is null ? null : Path.Combine(cfg.Dir, "tokenizer.model");
+    /// <summary>The SentencePiece model file: tokenizer.model_path, else tokenizer.model in tokenizer.dir.</summary>
+    public static string? SentencePieceModelPath(TokenizerConfig cfg) => cfg.ModelPath ?? (cfg.Dir is null ? null : Path.Combine(cfg.Dir, "tokenizer.model"));
 }

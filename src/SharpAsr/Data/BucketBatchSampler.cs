@@ -5,6 +5,10 @@ namespace SharpAsr.Data;
 /// batches, shuffle the batches, and put the longest batch first so an out-of-memory error shows at
 /// step one. Deterministic for (seed, epoch), so a resumed run can skip to the same position.
 /// Batches hold a fixed number of utterances, or (maxFrames &gt; 0) as many as fit in a total-frames budget.
+/// With several ranks or accumulated micro-batches, the unit cut and shuffled is a step's global batch
+/// (batch × ranks × accumulation), split into equal micro-batches: rank r's k-th micro-batch of a step is part
+/// k·ranks + r. So a step trains on the same utterances whatever the number of ranks that share it (as long as
+/// the data fills num_buckets global batches: below that, ranks use fewer buckets, so that every rank gets batches).
 /// </summary>
 public sealed class BucketBatchSampler
 {
@@ -13,10 +17,10 @@ public sealed class BucketBatchSampler
     readonly int _numBuckets;
     readonly double _maxBatchSeconds;
     readonly int _seed;
-    readonly int _rank, _worldSize;
+    readonly int _rank, _worldSize, _accumulation;
 
     public BucketBatchSampler(IReadOnlyList<double> durations, int batchSize, int seed, int numBuckets = 8,
-        double maxBatchSeconds = 0, int rank = 0, int worldSize = 1)
+        double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1)
     {
         if (durations.Count == 0) throw new ArgumentException("no utterances to sample from");
         _durations = durations.ToArray();
@@ -26,20 +30,26 @@ public sealed class BucketBatchSampler
         _seed = seed;
         _rank = rank;
         _worldSize = Math.Max(1, worldSize);
+        _accumulation = Math.Max(1, accumulation);
     }
+
+    /// <summary>Micro-batches of a step over all ranks; a fixed-size step is cut as one unit.</summary>
+    int Parts => _maxBatchSeconds > 0 ? 1 : _worldSize * _accumulation;
 
     /// <summary>The batches (lists of utterance indices) of one epoch for this rank.</summary>
     public List<int[]> Epoch(int epoch)
     {
         var rng = new Random(SeedMix.Combine(_seed, epoch, 0x5A17));
         var order = Enumerable.Range(0, _durations.Length).OrderBy(i => _durations[i]).ThenBy(i => i).ToArray();
-        int perBucket = (order.Length + _numBuckets - 1) / _numBuckets;
+        // a step's global batch split over ranks needs whole steps: no more buckets than full steps the data fills
+        int buckets = Parts > 1 ? Math.Clamp(order.Length / (_batchSize * Parts), 1, _numBuckets) : _numBuckets;
+        int perBucket = (order.Length + buckets - 1) / buckets;
         var batches = new List<int[]>();
-        for (int b = 0; b < _numBuckets; b++)
+        for (int b = 0; b < buckets; b++)
         {
             var bucket = order.Skip(b * perBucket).Take(perBucket).ToArray();
             rng.Shuffle(bucket);
-            batches.AddRange(Cut(bucket));
+            batches.AddRange(Cut(bucket, _batchSize * Parts));
         }
         var longest = batches.OrderByDescending(x => x.Max(i => _durations[i])).ThenBy(x => x.Length).First();
         batches.Remove(longest);
@@ -47,17 +57,32 @@ public sealed class BucketBatchSampler
         rng.Shuffle(shuffled);
         var all = new List<int[]> { longest };
         all.AddRange(shuffled);
+        if (Parts > 1) return Split(all);
         if (_worldSize == 1) return all;
-        // every rank takes the same number of batches so steps stay in lockstep
+        // dynamic batches: every rank takes the same number of batches so steps stay in lockstep
         int perRank = all.Count / _worldSize;
         return Enumerable.Range(0, perRank).Select(i => all[i * _worldSize + _rank]).ToList();
     }
 
-    IEnumerable<int[]> Cut(int[] bucket)
+    // this rank's micro-batches of every step, in order; a step too small to give every part an utterance is left out
+    List<int[]> Split(List<int[]> steps)
+    {
+        var mine = new List<int[]>();
+        foreach (var step in steps.Where(s => s.Length >= Parts))
+            for (int k = 0; k < _accumulation; k++)
+            {
+                int part = k * _worldSize + _rank;
+                int from = (int)((long)step.Length * part / Parts), to = (int)((long)step.Length * (part + 1) / Parts);
+                mine.Add(step[from..to]);
+            }
+        return mine;
+    }
+
+    IEnumerable<int[]> Cut(int[] bucket, int size)
     {
         if (_maxBatchSeconds <= 0)
         {
-            for (int i = 0; i < bucket.Length; i += _batchSize) yield return bucket.Skip(i).Take(_batchSize).ToArray();
+            for (int i = 0; i < bucket.Length; i += size) yield return bucket.Skip(i).Take(size).ToArray();
             yield break;
         }
         // dynamic batches: padded cost = count × longest duration stays under the budget

@@ -11,13 +11,14 @@ public sealed class WeightedMixSampler
 {
     readonly IReadOnlyList<Utterance> _utterances;
     readonly List<(int[] Indices, double Weight)> _sources = new();
-    readonly int _batchSize, _seed, _numBuckets, _rank, _worldSize;
+    readonly int _batchSize, _seed, _numBuckets, _rank, _worldSize, _accumulation;
     readonly double _maxBatchSeconds;
 
     /// <param name="weights">manifest path (as given to the builder; <see cref="ManifestEntry.Source"/>) → weight; sources not named weigh 1.</param>
     public WeightedMixSampler(IReadOnlyList<Utterance> utterances, IEnumerable<WeightedManifest> weights, int batchSize, int seed,
-        int numBuckets = 8, double maxBatchSeconds = 0, int rank = 0, int worldSize = 1)
+        int numBuckets = 8, double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1)
     {
+        _accumulation = accumulation;
         _utterances = utterances;
         var bySource = weights.ToDictionary(w => w.Path, w => w.Weight);
         foreach (var g in Enumerable.Range(0, utterances.Count).GroupBy(i => utterances[i].Entry.Source).OrderBy(g => g.Min()))
@@ -54,7 +55,7 @@ public sealed class WeightedMixSampler
     {
         var mix = Mix(epoch);
         var sampler = new BucketBatchSampler(mix.Select(i => _utterances[i].Entry.Duration).ToList(), _batchSize, _seed,
-            _numBuckets, _maxBatchSeconds, _rank, _worldSize);
+            _numBuckets, _maxBatchSeconds, _rank, _worldSize, _accumulation);
         return sampler.Epoch(epoch).Select(b => b.Select(j => mix[j]).ToArray()).ToList();
     }
 }

@@ -8,7 +8,7 @@ namespace SharpAsr.Demo;
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
 {
     public static readonly DemoRecipe Quick = new("quick", "tiny.yaml", 8000, "demo-out");
-    public static readonly DemoRecipe Full = new("full", "demo-full.yaml", 24000, "demo-full-out");
+    public static readonly DemoRecipe Full = new("full", "demo-full.yaml", 20000, "demo-full-out");
     public static IReadOnlyList<DemoRecipe> All { get; } = new[] { Quick, Full };
 
     public static DemoRecipe Named(string name) => All.FirstOrDefault(r => r.Name == name)

@@ -6,6 +6,8 @@ public sealed class ScheduleConfig
     /// <summary>caiman (warmup → hold → exponential decay by half-life, floored), noam, cosine, constant.</summary>
     public string Name { get; set; } = "caiman";
     public int WarmupSteps { get; set; } = 1632;
+    /// <summary>Warm-up as a fraction of the run's steps (NeMo warmup_ratio); when set it replaces warmup_steps.</summary>
+    public double? WarmupRatio { get; set; }
     public int HoldSteps { get; set; } = 18000;
     public int HalfLifeSteps { get; set; } = 10880;
     public double MinLr { get; set; } = 4e-4;

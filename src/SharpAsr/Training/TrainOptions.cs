@@ -20,6 +20,10 @@ public sealed class TrainOptions
     public List<string> InitExclude { get; init; } = new();
     /// <summary>Encoder parameters are not trained (requires_grad off, left out of the optimizer).</summary>
     public bool FreezeEncoder { get; init; }
+    /// <summary>Lines logged first: how the config file was read (another toolkit's layout, what of it is not used).</summary>
+    public List<string> ConfigReport { get; init; } = new();
+    /// <summary>Names the log and arguments files (training_log_TIMESTAMP.txt, caiman's --timestamp); default: the start time.</summary>
+    public string? Timestamp { get; init; }
     /// <summary>Called with each progress / log line (the console); the log file gets them too.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Action<string> Log { get; init; } = Console.WriteLine;

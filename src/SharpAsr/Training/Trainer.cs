@@ -82,11 +82,14 @@ public sealed class Trainer : IDisposable
         // the pruned loss needs the trivial joiner's projections; recorded in the saved config so the model reloads with them
         if (_pruned != null) cfg.Model.SimpleProjections = true;
         _prunedSchedule = new PrunedLossSchedule(cfg.Loss.Pruned.SimpleScale, cfg.Loss.Pruned.WarmupSteps);
+        var batchLine = TrainingPlan.ResolveBatch(cfg.Train, dist?.WorldSize ?? 1);   // before anything reads train.batch_size
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
-        _log = IsMain ? new TrainingLog(o.Log, toFolder: true)
+_log = IsMain ? new TrainingLog(o.Log, toFolder: true, o.Timestamp)
             : new TrainingLog(line => { if (line.StartsWith("warning")) o.Log(line); }, toFolder: false);  // rank ≠ 0: no files, only warnings
+        foreach (var line in o.ConfigReport) _log.Write(line);
+        if (batchLine != null) _log.Write(batchLine);
 
         Normalizer = new TextNormalizer(cfg.Text);
         Tokenizer = BuildTokenizer(cfg, o, Normalizer);
@@ -102,6 +105,7 @@ public sealed class Trainer : IDisposable
         cfg.Augment.Vtlp?.Validate(cfg.Preprocessor.SampleRate); // before any loader thread meets it
         Data = new TrainingData(cfg.Train, cfg.Augment, o, encoder, dist, ReportData);
         _log.Write($"data train: {Data.Description}");
+        foreach (var line in TrainingPlan.ResolveSteps(cfg, Data.BatchesPerEpoch)) _log.Write(line);
         foreach (var m in o.ValManifests)
         {
             var (val, vs) = DatasetBuilder.Build(new[] { m }, o.DataDir, encoder, 0, double.MaxValue);
@@ -150,6 +154,7 @@ public sealed class Trainer : IDisposable
             Directory.CreateDirectory(o.OutputDir);
             _log.OpenFolder(o.OutputDir);
             File.WriteAllText(Path.Combine(o.OutputDir, $"training_args_{_log.Stamp}.json"), JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            // the config as this run resolved it (another toolkit's file mapped, steps from epochs): rerunnable with --config
             File.WriteAllText(Path.Combine(o.OutputDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
         }
         if (dist != null)
@@ -484,7 +489,7 @@ public sealed class Trainer : IDisposable
         var t = _cfg.Train;
         var loader = new BatchLoader(utts, Featurizer, training: false, t.NumWorkers, t.Prefetch, t.Seed);
         var order = Enumerable.Range(0, utts.Count).OrderBy(i => utts[i].Entry.Duration).ToArray();
-        var batches = order.Chunk(Math.Max(1, t.BatchSize)).ToList();
+        var batches = order.Chunk(Math.Max(1, t.ValBatchSize > 0 ? t.ValBatchSize : t.BatchSize)).ToList();
         if (_dist != null) batches = _dist.Share(batches).ToList();  // the counts are summed over the ranks below
         var wer = new ErrorRateCalculator(Normalizer);
         var samples = new List<(string, string)>();
@@ -533,7 +538,7 @@ public sealed class Trainer : IDisposable
                 c.Save(Path.Combine(dir, "labels.json"));
                 break;
             case SentencePieceTokenizer:
-                File.Copy(Path.Combine(_cfg.Tokenizer.Dir!, "tokenizer.model"), Path.Combine(dir, "tokenizer.model"), true);
+                File.Copy(TokenizerFactory.SentencePieceModelPath(_cfg.Tokenizer)!, Path.Combine(dir, "tokenizer.model"), true);
                 break;
         }
     }

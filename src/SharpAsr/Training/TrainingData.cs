@@ -78,7 +78,7 @@ public sealed class TrainingData
         Count = _files.Count;
         if (Manifests.Any(m => m.Weight != 1))
         {
-            _mix = new WeightedMixSampler(_files, Manifests, t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world);
+            _mix = new WeightedMixSampler(_files, Manifests, t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation);
             var perEpoch = _mix.Mix(0).GroupBy(i => _files[i].Entry.Source).ToDictionary(g => g.Key, g => g.Count());
             var kept = _files.GroupBy(u => u.Entry.Source).ToDictionary(g => g.Key, g => g.Count());
             Description = "weighted mix: " + string.Join(", ", Manifests.Select(m =>
@@ -86,9 +86,12 @@ public sealed class TrainingData
         }
         else
         {
-            _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world);
+            _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation);
             Description = $"audio files: {_files.Count} utterances in {Math.Max(1, t.NumBuckets)} duration buckets";
         }
+        // the trainer would wait forever for a batch
+        if (BatchesPerEpoch == 0)
+            throw new InvalidDataException($"{_files.Count} training utterances make no batch for this rank: a step needs at least {world} rank(s) × {Math.Max(1, t.GradAccumulation)} micro-batch(es) of utterances");
     }
 
     // NeMo's tarred layout: the manifest lists every utterance with its member name and shard_id; the audio is in the shards
@@ -120,6 +123,9 @@ public sealed class TrainingData
         var loader = new BatchLoader(_files!, featurizer, training: true, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment);
         return loader.Load(EpochBatches(epoch), epoch, start, cancel);
     }
+
+    /// <summary>Micro-batches this rank trains on per epoch.</summary>
+    public int BatchesPerEpoch => _tarred != null ? _tarredBatches : EpochBatches(0).Count;
 
     /// <summary>Audio files: the batches (indices into the kept utterances) of one epoch for this rank.</summary>
     List<int[]> EpochBatches(int epoch) => _mix?.Epoch(epoch) ?? _bucket!.Epoch(epoch);

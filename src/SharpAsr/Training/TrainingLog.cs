@@ -15,11 +15,12 @@ public sealed class TrainingLog : IDisposable
     public string Stamp { get; }
 
     /// <param name="toFolder">false: the console only (the ranks other than 0 of a data-parallel run)</param>
-    public TrainingLog(Action<string> console, bool toFolder)
+    /// <param name="stamp">the files' timestamp (caiman's --timestamp); default: now</param>
+    public TrainingLog(Action<string> console, bool toFolder, string? stamp = null)
     {
         _console = console;
         if (toFolder) _early = new List<string>();
-        Stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+        Stamp = stamp ?? DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
     }
 
     /// <summary>Starts the log file and TensorBoard in <paramref name="outputDir"/> (rank 0 only), with the lines so far.</summary>

@@ -32,13 +32,23 @@ public sealed class BucketBatchSamplerTests
     const int GoldenSeed = 1035477972;
 
     [Fact]
-    public void RanksSplitDisjointAndEqually()
+    public void RanksSplitEachGlobalBatch_SoAStepTrainsOnTheSameUtterancesAsOneProcess()
     {
-        var all = new BucketBatchSampler(Durations, 3, seed: 5).Epoch(2);
-        var ranks = Enumerable.Range(0, 3).Select(r => new BucketBatchSampler(Durations, 3, seed: 5, rank: r, worldSize: 3).Epoch(2)).ToList();
-        Assert.All(ranks, r => Assert.Equal(all.Count / 3, r.Count));
-        var used = ranks.SelectMany(r => r.SelectMany(b => b)).ToList();
-        Assert.Equal(used.Count, used.Distinct().Count());
-        Assert.Equal(all.Take(all.Count / 3 * 3).SelectMany(b => b).OrderBy(i => i), used.OrderBy(i => i));
+        // one process with the global batch (9), three ranks with 3 each: step i is the same 9 utterances, split disjointly
+        // (4 buckets: the data fills at least that many global batches, so ranks keep them all)
+        var single = new BucketBatchSampler(Durations, 9, seed: 5, numBuckets: 4).Epoch(2).Where(b => b.Length >= 3).ToList();
+        var ranks = Enumerable.Range(0, 3).Select(r => new BucketBatchSampler(Durations, 3, seed: 5, numBuckets: 4, rank: r, worldSize: 3).Epoch(2)).ToList();
+        Assert.All(ranks, r => Assert.Equal(single.Count, r.Count));
+        for (int i = 0; i < single.Count; i++)
+        {
+            var step = ranks.SelectMany(r => r[i]).ToList();
+            Assert.Equal(step.Count, step.Distinct().Count());
+            Assert.Equal(single[i].OrderBy(x => x), step.OrderBy(x => x));
+        }
+        // accumulated micro-batches split the step the same way: 2 ranks × 2 micro-batches of 2 = one process's 8
+        var steps = new BucketBatchSampler(Durations, 8, seed: 5, numBuckets: 4).Epoch(2).Where(b => b.Length >= 4).ToList();
+        var micro = Enumerable.Range(0, 2).Select(r => new BucketBatchSampler(Durations, 2, seed: 5, numBuckets: 4, rank: r, worldSize: 2, accumulation: 2).Epoch(2)).ToList();
+        for (int i = 0; i < steps.Count; i++)
+            Assert.Equal(steps[i].OrderBy(x => x), micro.SelectMany(r => r.Skip(2 * i).Take(2).SelectMany(b => b)).OrderBy(x => x));
     }
 }
