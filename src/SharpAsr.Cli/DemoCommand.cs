@@ -17,9 +17,10 @@ internal static class DemoCommand
         var output = new Option<string?>("--output-dir") { Description = "corpus, model, logs (default: the recipe's, demo-out or demo-full-out)" };
         var config = new Option<string?>("--config") { Description = "model config (default: the recipe's, configs/tiny.yaml or configs/demo-full.yaml)" };
         var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 20000)" };
+        var grammarShare = new Option<double?>("--grammar-share") { Description = "share of training utterances from the demo grammar, the rest open text (default 0.25)" };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { recipe, output, config, utterances, steps }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps }) cmd.Options.Add(o);
         cmd.Arguments.Add(rest);
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -28,7 +29,11 @@ internal static class DemoCommand
             {
                 OutputDir = parse.GetValue(output) ?? r.OutputDir,
                 ConfigPath = parse.GetValue(config) ?? ShippedConfig(r.ConfigFile),
-                Corpus = new DemoCorpusOptions { TrainUtterances = parse.GetValue(utterances) ?? r.TrainUtterances },
+                Corpus = new DemoCorpusOptions
+                {
+                    TrainUtterances = parse.GetValue(utterances) ?? r.TrainUtterances,
+                    GrammarShare = parse.GetValue(grammarShare) ?? new DemoCorpusOptions().GrammarShare,
+                },
                 Steps = parse.GetValue(steps),
                 Overrides = CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), cmd.Options.Select(x => x.Name)),
             };

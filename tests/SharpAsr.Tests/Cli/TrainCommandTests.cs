@@ -43,7 +43,9 @@ public class TrainCommandTests
     public void CaimansGlobalBatchIsGlobal_AndIsRefusedWhenItDoesNotDivide()
     {
         // caiman's spelling: 10 utterances cannot be cut into 1 process × 4 accumulated micro-batches
-        var r = CliRunner.Run("train", "--model_config", Tiny, "--train_manifests", "missing.json", "--num_gpus", "1",
+        var train = Path.Combine(CliRunner.TempDir(), "train.json");
+        File.WriteAllText(train, "");   // exists (inputs are checked first); never read, as the batch fails before
+        var r = CliRunner.Run("train", "--model_config", Tiny, "--train_manifests", train, "--num_gpus", "1",
             "--global_batch_size", "10", "--grad_accumulation_batches", "4");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("global batch 10 does not divide into 1 rank(s) × 4 accumulated micro-batch(es)", r.Error);
