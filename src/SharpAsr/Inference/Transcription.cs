@@ -5,6 +5,9 @@ namespace SharpAsr.Inference;
 /// <summary>How <see cref="AsrModel"/> transcribes: search, beam, batching, timestamps.</summary>
 public sealed class TranscribeOptions
 {
+    /// <summary>Shows progress with an ETA on stderr under this label (the CLI sets it; the library stays quiet by default).</summary>
+    public string? ProgressLabel { get; set; }
+
     /// <summary>1 = greedy; more = beam search of that width (see <see cref="Strategy"/>).</summary>
     public int BeamSize { get; set; } = 1;
     /// <summary>

@@ -63,6 +63,7 @@ public static class TarredDatasetWriter
         Directory.CreateDirectory(Path.Combine(outDir, "sharded_manifests"));
         using var all = new StreamWriter(Path.Combine(outDir, ManifestName));
         int start = 0, files = 0;
+        var bar = progress is null ? null : new JobProgress("writing tar shards", entries.Count, "utterances");
         for (int shard = 0; shard < numShards; shard++)
         {
             int count = entries.Count / numShards + (shard < entries.Count % numShards ? 1 : 0);
@@ -77,8 +78,10 @@ public static class TarredDatasetWriter
                 all.WriteLine(line);
                 sharded.WriteLine(line);
             }
+            bar?.Advance(count);
             progress?.Invoke($"shard {shard + 1}/{numShards}: {count} utterances");
         }
+        bar?.Finish();
         return new TarredWriteSummary(numShards, entries.Count, files, entries.Sum(e => e.Duration) / 3600, problems,
             Path.Combine(outDir, ManifestName), Path.Combine(outDir, $"audio_{{0..{numShards - 1}}}.tar"));
     }
