@@ -29,6 +29,15 @@ public class CliSelfExplainingTests
     }
 
     [Fact]
+    public void AMistypedOptionGetsASuggestion()
+    {
+        var r = CliRunner.Run("evaluate", "--modle", "m.sasr", "--manifest", "test.json");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("'--modle' was not matched. Did you mean one of the following?", r.Output + r.Error);
+        Assert.Contains("--model", r.Output + r.Error);
+    }
+
+    [Fact]
     public void DryRunPrintsConfigSizeHoursAndStepsAndWritesNothing()
     {
         var dir = CliRunner.TempDir();
