@@ -28,7 +28,7 @@ internal static class TrainCommand
         var dataDir = new Option<string?>("--data-dir", "--dataset_dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
-        // fine-tuning (README "Training"): weights only, fresh optimizer and schedule
+        // fine-tuning (docs/training.md): weights only, fresh optimizer and schedule
         var initFrom = new Option<string?>("--init-from", "--ckpt") { Description = "fine-tune: initial weights from a checkpoint folder, .sasr or .nemo file (tensors that do not fit are reported, not fatal)" };
         var fineTune = new Option<bool>("--fine-tune") { Description = "caiman: start from --init-from (--ckpt) with a fresh optimizer and schedule, which is what --init-from does" };
         var skipCheck = new Option<bool>("--skip-state-dict-check") { Description = "caiman: load the --init-from tensors that fit and report the rest, which --init-from always does" };
@@ -38,7 +38,7 @@ internal static class TrainCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "print the resolved config, the model size, the hours of data and the number of steps, then exit" };
         var profile = new Option<bool>("--profile") { Description = "time each training phase (sets train.profile)" };
         var timestamp = new Option<string?>("--timestamp") { Description = "caiman: the timestamp in training_log_TIMESTAMP.txt and training_args_TIMESTAMP.json (default: now)" };
-        // data parallelism (README "Distributed training"): --nproc launches local workers; torchrun-style
+        // data parallelism (docs/distributed.md): --nproc launches local workers; torchrun-style
         // variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one of them
         var nproc = new Option<int>("--nproc", "--num_gpus") { Description = "start N local worker processes (data-parallel, c10d)", DefaultValueFactory = _ => 1 };
         var distBackend = new Option<string?>("--dist-backend") { Description = "gloo or nccl (default: nccl with CUDA, else gloo)" };

@@ -7,7 +7,7 @@ namespace SharpAsr.Config;
 
 /// <summary>
 /// A whole config file: featurizer, tokenizer, text normalisation, model, loss, optimizer, schedule and
-/// training sections. Keys are snake_case; see configs/*.yaml and the README for each key.
+/// training sections. Keys are snake_case; docs/configs.md lists each key (generated from these classes).
 /// </summary>
 public sealed class AsrConfig
 {
@@ -48,7 +48,7 @@ public sealed class LossConfig
     public PrunedLossConfig Pruned { get; set; } = new();
     /// <summary>mean_batch (NeMo's default), mean_volume (÷ target tokens), mean, sum.</summary>
     public string Reduction { get; set; } = "mean_batch";
-    /// <summary>plain, packed or sub_batched (see the loss section of the README).</summary>
+    /// <summary>plain (the padded box), packed (each utterance's own cells) or sub_batched (joint + loss sub_batch utterances at a time); docs/training.md.</summary>
     public string JointMode { get; set; } = "plain";
     /// <summary>Utterances per joint call with joint_mode sub_batched (NeMo fused_batch_size).</summary>
     public int SubBatch { get; set; } = 4;
@@ -69,7 +69,7 @@ public sealed class PrunedLossConfig
     /// Weight of the predictor-only log-probs in the simple loss. k2/icefall use 0.25 (BPE, far fewer tokens than
     /// frames); 0 here because that term is highest for alignments that emit every token before the audio says it,
     /// and on a character model (about one token per frame) it drove the pruned ranges, and with them the model,
-    /// ahead of the speech: demo test WER 49 % with 0.25 vs 19 % with 0 (README, Transducer loss).
+    /// ahead of the speech: demo test WER 49 % with 0.25 vs 19 % with 0 (docs/performance.md, what was tried).
     /// </summary>
     public double LmScale { get; set; }
     /// <summary>Weight of the encoder-only log-probs in the simple loss (k2 am_only_scale; 0.25 was worse on the demo).</summary>

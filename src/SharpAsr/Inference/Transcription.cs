@@ -13,7 +13,7 @@ public sealed class TranscribeOptions
     /// <summary>
     /// Beam strategy when BeamSize &gt; 1: beam (Graves/NeMo, several symbols per frame) or modified_beam (icefall, one
     /// symbol per frame: faster, but it drops characters when a model emits about one per frame — 43 % WER against
-    /// greedy's 11 % for the demo's tiny model, README Decoding).
+    /// greedy's 11 % for the demo's tiny model, docs/decoding.md).
     /// </summary>
     public string Strategy { get; set; } = "beam";
     public int MaxSymbolsPerFrame { get; set; } = 5;
