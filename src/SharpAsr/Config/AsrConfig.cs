@@ -11,6 +11,7 @@ namespace SharpAsr.Config;
 /// </summary>
 public sealed class AsrConfig
 {
+    /// <summary>The config's name (NeMo's top-level name), shown by <c>sharpasr model info</c> and dry runs.</summary>
     public string Name { get; set; } = "model";
     public FeaturizerConfig Preprocessor { get; set; } = new();
     public TokenizerConfig Tokenizer { get; set; } = new();
@@ -29,6 +30,7 @@ public sealed class TokenizerConfig
 {
     /// <summary>char (labels below, or built from the training text when empty) or spe (a SentencePiece folder in dir).</summary>
     public string Type { get; set; } = "char";
+    /// <summary>char: the tokens in id order, one character each (NeMo labels); unset = built from the training text.</summary>
     public List<string>? Labels { get; set; }
     /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
     public string? Dir { get; set; }

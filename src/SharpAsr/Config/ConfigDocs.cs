@@ -42,7 +42,7 @@ public static class ConfigDocs
             }
             else
             {
-                sb.Append($"\n## `{KeyOf(p)}`\n\n{Summary(docs, p)} Default: {Format(value)}.\n");
+                sb.Append($"\n## `{KeyOf(p)}`\n\n{Summary(docs, p)} Default: {Format(value)}.\n".Replace("\n\n ", "\n\n"));
             }
         }
         return sb.ToString();

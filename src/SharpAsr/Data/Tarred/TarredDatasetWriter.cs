@@ -69,7 +69,7 @@ public static class TarredDatasetWriter
             int count = entries.Count / numShards + (shard < entries.Count % numShards ? 1 : 0);
             var part = entries.GetRange(start, count);
             start += count;
-            files += WriteShard(Path.Combine(outDir, $"audio_{shard}.tar"), part, nameOf);
+            files += WriteShard(Path.Combine(outDir, $"audio_{shard}.tar"), part, nameOf, bar);
             using var sharded = new StreamWriter(Path.Combine(outDir, "sharded_manifests", $"manifest_{shard}.json"));
             foreach (var e in part)
             {
@@ -78,7 +78,6 @@ public static class TarredDatasetWriter
                 all.WriteLine(line);
                 sharded.WriteLine(line);
             }
-            bar?.Advance(count);
             progress?.Invoke($"shard {shard + 1}/{numShards}: {count} utterances");
         }
         bar?.Finish();
@@ -95,7 +94,7 @@ public static class TarredDatasetWriter
         return stem.Replace('/', '_').Replace('.', '_') + ext;
     }
 
-    static int WriteShard(string tarPath, List<ManifestEntry> part, Dictionary<string, string> nameOf)
+    static int WriteShard(string tarPath, List<ManifestEntry> part, Dictionary<string, string> nameOf, JobProgress? bar)
     {
         var tmp = tarPath + ".tmp";
         int files = 0;
@@ -105,6 +104,7 @@ public static class TarredDatasetWriter
             var written = new HashSet<string>();
             foreach (var e in part)
             {
+                bar?.Advance();
                 if (!written.Add(e.AudioPath)) continue;
                 using var audio = File.OpenRead(e.AudioPath);
                 // fixed metadata so the same manifest gives byte-identical shards
