@@ -5,9 +5,12 @@ namespace SharpAsr.Cli;
 /// <summary>The command tree of <c>sharpasr</c>; public so tests can run commands in-process.</summary>
 public static class CliApp
 {
+    public const string Name = "sharpasr";
+
     public static RootCommand Create()
     {
-        var root = new RootCommand("SharpASR: train and fine-tune RNN-T speech recognizers");
+        // the program is "sharpasr" whatever the host's file is called (SharpAsr.Cli.dll, testhost)
+        var root = new RootCommand("SharpASR: train and fine-tune RNN-T speech recognizers") { HelpName = Name };
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());
@@ -18,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ExportCommand.CreateAverage());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ConfigCommand.Create());
         return root;
     }
 }

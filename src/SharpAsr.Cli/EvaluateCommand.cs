@@ -25,6 +25,7 @@ internal static class EvaluateCommand
             foreach (var manifest in list)
             {
                 var outPath = p.GetValue(output) is { } o && list.Length > 1 ? $"{o}.{Path.GetFileNameWithoutExtension(manifest)}" : p.GetValue(output);
+                options.ProgressLabel = $"decoding {Path.GetFileName(manifest)}";
                 var r = Evaluator.Evaluate(model, manifest, options, outPath);
                 Console.WriteLine($"== {manifest}");
                 foreach (var problem in r.Problems.Take(10)) Console.WriteLine($"skipped {problem}");

@@ -28,16 +28,17 @@ internal static class TrainCommand
         var dataDir = new Option<string?>("--data-dir", "--dataset_dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
-        // fine-tuning (README "Training"): weights only, fresh optimizer and schedule
+        // fine-tuning (docs/training.md): weights only, fresh optimizer and schedule
         var initFrom = new Option<string?>("--init-from", "--ckpt") { Description = "fine-tune: initial weights from a checkpoint folder, .sasr or .nemo file (tensors that do not fit are reported, not fatal)" };
         var fineTune = new Option<bool>("--fine-tune") { Description = "caiman: start from --init-from (--ckpt) with a fresh optimizer and schedule, which is what --init-from does" };
         var skipCheck = new Option<bool>("--skip-state-dict-check") { Description = "caiman: load the --init-from tensors that fit and report the rest, which --init-from always does" };
         var initInclude = new Option<string[]>("--init-include") { Description = "take only tensors whose name contains one of these (or matches it as a regular expression)", AllowMultipleArgumentsPerToken = true };
         var initExclude = new Option<string[]>("--init-exclude") { Description = "do not take tensors whose name contains one of these (or matches it as a regular expression)", AllowMultipleArgumentsPerToken = true };
         var freezeEncoder = new Option<bool>("--freeze-encoder") { Description = "do not train the encoder (its parameters stay out of the optimizer)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the resolved config, the model size, the hours of data and the number of steps, then exit" };
         var profile = new Option<bool>("--profile") { Description = "time each training phase (sets train.profile)" };
         var timestamp = new Option<string?>("--timestamp") { Description = "caiman: the timestamp in training_log_TIMESTAMP.txt and training_args_TIMESTAMP.json (default: now)" };
-        // data parallelism (README "Distributed training"): --nproc launches local workers; torchrun-style
+        // data parallelism (docs/distributed.md): --nproc launches local workers; torchrun-style
         // variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one of them
         var nproc = new Option<int>("--nproc", "--num_gpus") { Description = "start N local worker processes (data-parallel, c10d)", DefaultValueFactory = _ => 1 };
         var distBackend = new Option<string?>("--dist-backend") { Description = "gloo or nccl (default: nccl with CUDA, else gloo)" };
@@ -60,7 +61,7 @@ internal static class TrainCommand
             (new Option<string?>("--seed"), "train.seed"),
         };
         var rest = new Argument<string[]>("overrides") { Description = "dotted overrides of the config file's own keys, e.g. optim.lr=1e-3 (SharpASR), model.encoder.n_layers=2 (NeMo, Hydra rules: +new.key=v, ~drop.key)", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { config, configPath, configName, train, val, valAudioDir, valTxtDir, dataDir, output, resume, initFrom, fineTune, skipCheck, initInclude, initExclude, freezeEncoder, profile, timestamp, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { config, configPath, configName, train, val, valAudioDir, valTxtDir, dataDir, output, resume, initFrom, fineTune, skipCheck, initInclude, initExclude, freezeEncoder, dryRun, profile, timestamp, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
         foreach (var (o, key) in flagKeys)
         {
             o.Description ??= $"sets {key}";
@@ -72,7 +73,7 @@ internal static class TrainCommand
         cmd.Arguments.Add(rest);
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            if (parse.GetValue(nproc) > 1)
+            if (parse.GetValue(nproc) > 1 && !parse.GetValue(dryRun))   // a dry run launches nothing
             {
                 var args = Environment.GetCommandLineArgs()[1..];
                 foreach (var name in nproc.Aliases.Append(nproc.Name)) args = LocalLauncher.WithoutOption(args, name).ToArray();
@@ -114,6 +115,8 @@ internal static class TrainCommand
             };
             if (options.TrainManifests.Count == 0)
                 throw new ArgumentException("no training manifests: give --train-manifests (in a NeMo file: model.train_ds.manifest_filepath=…)");
+            if (parse.GetValue(dryRun))
+                return TrainDryRun.Print(loaded.Config, options, Math.Max(1, parse.GetValue(nproc)), parse.InvocationConfiguration.Output);
             using var dist = DistributedContext.FromEnvironment(parse.GetValue(distBackend), TimeSpan.FromSeconds(parse.GetValue(distTimeout)));
             using var trainer = new Trainer(loaded.Config, options, dist);
             using var cancel = new CancellationTokenSource();

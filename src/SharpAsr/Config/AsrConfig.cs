@@ -7,10 +7,11 @@ namespace SharpAsr.Config;
 
 /// <summary>
 /// A whole config file: featurizer, tokenizer, text normalisation, model, loss, optimizer, schedule and
-/// training sections. Keys are snake_case; see configs/*.yaml and the README for each key.
+/// training sections. Keys are snake_case; docs/configs.md lists each key (generated from these classes).
 /// </summary>
 public sealed class AsrConfig
 {
+    /// <summary>The config's name (NeMo's top-level name), shown by <c>sharpasr model info</c> and dry runs.</summary>
     public string Name { get; set; } = "model";
     public FeaturizerConfig Preprocessor { get; set; } = new();
     public TokenizerConfig Tokenizer { get; set; } = new();
@@ -29,6 +30,7 @@ public sealed class TokenizerConfig
 {
     /// <summary>char (labels below, or built from the training text when empty) or spe (a SentencePiece folder in dir).</summary>
     public string Type { get; set; } = "char";
+    /// <summary>char: the tokens in id order, one character each (NeMo labels); unset = built from the training text.</summary>
     public List<string>? Labels { get; set; }
     /// <summary>SentencePiece: folder holding tokenizer.model (as NeMo's tokenizer.dir).</summary>
     public string? Dir { get; set; }
@@ -48,12 +50,15 @@ public sealed class LossConfig
     public PrunedLossConfig Pruned { get; set; } = new();
     /// <summary>mean_batch (NeMo's default), mean_volume (÷ target tokens), mean, sum.</summary>
     public string Reduction { get; set; } = "mean_batch";
-    /// <summary>plain, packed or sub_batched (see the loss section of the README).</summary>
+    /// <summary>plain (the padded box), packed (each utterance's own cells) or sub_batched (joint + loss sub_batch utterances at a time); docs/training.md.</summary>
     public string JointMode { get; set; } = "plain";
     /// <summary>Utterances per joint call with joint_mode sub_batched (NeMo fused_batch_size).</summary>
     public int SubBatch { get; set; } = 4;
+    /// <summary>FastEmit λ: label-path gradients × (1 + λ), the loss value unchanged (0 = off).</summary>
     public double FastemitLambda { get; set; }
+    /// <summary>Delay penalty λ: the label log-prob at frame t gets + λ·((T−1)/2 − t) (0 = off).</summary>
     public double DelayPenalty { get; set; }
+    /// <summary>Clamp each logits-gradient element to ±clamp (unset = off).</summary>
     public double? Clamp { get; set; }
 }
 
@@ -66,13 +71,14 @@ public sealed class PrunedLossConfig
     /// Weight of the predictor-only log-probs in the simple loss. k2/icefall use 0.25 (BPE, far fewer tokens than
     /// frames); 0 here because that term is highest for alignments that emit every token before the audio says it,
     /// and on a character model (about one token per frame) it drove the pruned ranges, and with them the model,
-    /// ahead of the speech: demo test WER 49 % with 0.25 vs 19 % with 0 (README, Transducer loss).
+    /// ahead of the speech: demo test WER 49 % with 0.25 vs 19 % with 0 (docs/performance.md, what was tried).
     /// </summary>
     public double LmScale { get; set; }
     /// <summary>Weight of the encoder-only log-probs in the simple loss (k2 am_only_scale; 0.25 was worse on the demo).</summary>
     public double AmScale { get; set; }
     /// <summary>Weight of the simple loss after the warm-up (it starts at 1; the pruned loss goes 0.1 → 1).</summary>
     public double SimpleScale { get; set; } = 0.5;
+    /// <summary>Steps over which the simple/pruned mix moves from (1, 0.1) to (simple_scale, 1).</summary>
     public int WarmupSteps { get; set; } = 2000;
 }
 
@@ -80,10 +86,15 @@ public sealed class OptimConfig
 {
     /// <summary>adamw or sgd.</summary>
     public string Name { get; set; } = "adamw";
+    /// <summary>Peak learning rate (the schedule scales it).</summary>
     public double Lr { get; set; } = 4e-3;
+    /// <summary>Adam β1, β2.</summary>
     public List<double> Betas { get; set; } = new() { 0.9, 0.999 };
+    /// <summary>Adam's ε.</summary>
     public double Eps { get; set; } = 1e-8;
+    /// <summary>Decoupled weight decay (AdamW) or L2 (SGD), except for no_decay parameters.</summary>
     public double WeightDecay { get; set; } = 1e-2;
+    /// <summary>SGD momentum.</summary>
     public double Momentum { get; set; } = 0.9;
     /// <summary>Regular expressions of parameter names that get no weight decay (biases, norms, embeddings).</summary>
     public List<string> NoDecay { get; set; } = new() { @"\.bias$", @"norm", @"embed" };
@@ -100,23 +111,33 @@ public sealed class TrainConfig
     /// (above 0), batch_size becomes global_batch_size ÷ (ranks × grad_accumulation), which must divide exactly.
     /// </summary>
     public int GlobalBatchSize { get; set; }
+    /// <summary>Micro-batches accumulated per optimizer step.</summary>
     public int GradAccumulation { get; set; } = 1;
     /// <summary>Optimizer steps to train; 0 = as many as max_epochs takes.</summary>
     public int Steps { get; set; } = 1000;
     /// <summary>Stop after this many epochs (NeMo trainer.max_epochs); 0 = no limit. With steps too, whichever comes first.</summary>
     public int MaxEpochs { get; set; }
+    /// <summary>Validate every this many steps.</summary>
     public int ValEvery { get; set; } = 250;
     /// <summary>Validate every this many epochs (NeMo val_check_interval 0.25 = four times an epoch); above 0 it sets val_every.</summary>
     public double ValEveryEpochs { get; set; }
     /// <summary>Utterances per validation batch; 0 = batch_size.</summary>
     public int ValBatchSize { get; set; }
+    /// <summary>Save a step-N checkpoint every this many steps.</summary>
     public int SaveEvery { get; set; } = 500;
+    /// <summary>Print a progress line every this many steps.</summary>
     public int LogEvery { get; set; } = 10;
+    /// <summary>Training utterances shorter than this (seconds) are dropped and counted.</summary>
     public double MinDuration { get; set; } = 0.1;
+    /// <summary>Training utterances longer than this (seconds) are dropped and counted.</summary>
     public double MaxDuration { get; set; } = 20;
+    /// <summary>Duration buckets of the batch sampler (similar lengths batched together).</summary>
     public int NumBuckets { get; set; } = 8;
+    /// <summary>Background workers that decode and featurize batches.</summary>
     public int NumWorkers { get; set; } = 1;
+    /// <summary>Batches prepared ahead of training.</summary>
     public int Prefetch { get; set; } = 4;
+    /// <summary>Seed of every random choice (batch order, dither, augmentation, initial weights).</summary>
     public int Seed { get; set; } = 1;
     /// <summary>fail, drop_line or drop_character, for transcripts the tokenizer cannot encode.</summary>
     public string Unencodable { get; set; } = "fail";

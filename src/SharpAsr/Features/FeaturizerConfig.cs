@@ -8,6 +8,7 @@ namespace SharpAsr.Features;
 /// </summary>
 public sealed class FeaturizerConfig
 {
+    /// <summary>Audio is resampled to this rate (Hz) when read.</summary>
     [YamlMember(Alias = "sample_rate")] public int SampleRate { get; set; } = 16000;
     /// <summary>Window length in seconds (0.02 in NeMo's defaults; Conformer configs use 0.025).</summary>
     [YamlMember(Alias = "window_size")] public double WindowSize { get; set; } = 0.02;
@@ -25,6 +26,7 @@ public sealed class FeaturizerConfig
     [YamlMember(Alias = "dither")] public double Dither { get; set; } = 1e-5;
     /// <summary>Pad the frame axis to a multiple of this (0 = no padding).</summary>
     [YamlMember(Alias = "pad_to")] public int PadTo { get; set; } = 16;
+    /// <summary>Value of the feature frames past each utterance's length.</summary>
     [YamlMember(Alias = "pad_value")] public double PadValue { get; set; } = 0;
     /// <summary>"per_feature" (NeMo default, caiman), "all_features", "fixed" (uses <see cref="FixedMean"/>/<see cref="FixedStd"/>, e.g. dataset statistics) or "none".</summary>
     [YamlMember(Alias = "normalize")] public string Normalize { get; set; } = "per_feature";
@@ -32,12 +34,15 @@ public sealed class FeaturizerConfig
     [YamlMember(Alias = "fixed_mean")] public double[]? FixedMean { get; set; }
     /// <summary>Per-mel-band standard deviation for normalize = "fixed".</summary>
     [YamlMember(Alias = "fixed_std")] public double[]? FixedStd { get; set; }
+    /// <summary>Take the log of the mel energies.</summary>
     [YamlMember(Alias = "log")] public bool Log { get; set; } = true;
     /// <summary>"add" (log(x + value), NeMo) or "clamp" (log(max(x, value)), a floor as caiman's natural log uses).</summary>
     [YamlMember(Alias = "log_zero_guard_type")] public string LogZeroGuardType { get; set; } = "add";
+    /// <summary>Added (add) or floor (clamp) before the log; 2^-24 by default as NeMo.</summary>
     [YamlMember(Alias = "log_zero_guard_value")] public double LogZeroGuardValue { get; set; } = Math.Pow(2, -24);
     /// <summary>Exponent of the STFT magnitude (2 = power spectrum).</summary>
     [YamlMember(Alias = "mag_power")] public double MagPower { get; set; } = 2.0;
+    /// <summary>Lower mel edge in Hz.</summary>
     [YamlMember(Alias = "lowfreq")] public double LowFreq { get; set; } = 0;
     /// <summary>Upper mel edge in Hz; unset = sample_rate / 2.</summary>
     [YamlMember(Alias = "highfreq")] public double? HighFreq { get; set; }

@@ -90,12 +90,15 @@ public sealed class AsrModel : IDisposable
         var durations = inputs.Select(Duration).ToArray();
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => durations[i]).ToArray();
         var results = new Transcription[inputs.Count];
+        var progress = o.ProgressLabel is { } label ? new JobProgress(label, inputs.Count, "utterances") : null;
         foreach (var chunk in order.Chunk(Math.Max(1, o.BatchSize)))
         {
             var audio = chunk.Select(i => AudioReader.Read(inputs[i].Path, Config.Preprocessor.SampleRate, inputs[i].Offset, inputs[i].Duration)).ToArray();
             var texts = TranscribeSamples(audio, o);
             for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = texts[j];
+            progress?.Advance(chunk.Length);
         }
+        progress?.Finish();
         return results;
     }
 

@@ -5,12 +5,15 @@ namespace SharpAsr.Inference;
 /// <summary>How <see cref="AsrModel"/> transcribes: search, beam, batching, timestamps.</summary>
 public sealed class TranscribeOptions
 {
+    /// <summary>Shows progress with an ETA on stderr under this label (the CLI sets it; the library stays quiet by default).</summary>
+    public string? ProgressLabel { get; set; }
+
     /// <summary>1 = greedy; more = beam search of that width (see <see cref="Strategy"/>).</summary>
     public int BeamSize { get; set; } = 1;
     /// <summary>
     /// Beam strategy when BeamSize &gt; 1: beam (Graves/NeMo, several symbols per frame) or modified_beam (icefall, one
     /// symbol per frame: faster, but it drops characters when a model emits about one per frame — 43 % WER against
-    /// greedy's 11 % for the demo's tiny model, README Decoding).
+    /// greedy's 11 % for the demo's tiny model, docs/decoding.md).
     /// </summary>
     public string Strategy { get; set; } = "beam";
     public int MaxSymbolsPerFrame { get; set; } = 5;

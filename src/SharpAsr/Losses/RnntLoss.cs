@@ -2,7 +2,7 @@ using SharpTorch;
 
 namespace SharpAsr.Losses;
 
-/// <summary>Settings of the transducer loss (config keys under <c>loss:</c> in the README).</summary>
+/// <summary>Settings of the transducer loss (config keys under <c>loss:</c>, docs/configs.md).</summary>
 public sealed record RnntLossOptions
 {
     /// <summary>Blank index; negative counts from the end of the vocabulary (−1 = last, as NeMo and caiman; 0 = first, as torchaudio's examples and k2).</summary>

@@ -94,11 +94,13 @@ public sealed class PredictorConfig
     /// <summary>stateless: tokens the convolution sees (icefall: 2).</summary>
     [ForType("stateless")]
     public int ContextSize { get; set; } = 2;
+    /// <summary>Size of the token embedding (NeMo pred_hidden).</summary>
     public int EmbedDim { get; set; } = 512;
     [ForType("lstm")]
     public int Hidden { get; set; } = 512;
     [ForType("lstm")]
     public int Layers { get; set; } = 2;
+    /// <summary>Dropout in the predictor.</summary>
     public double Dropout { get; set; } = 0.3;
     [ForType("lstm")]
     public double ForgetGateBias { get; set; } = 1.0;
@@ -108,8 +110,10 @@ public sealed class PredictorConfig
 
 public sealed class JointConfig
 {
+    /// <summary>Width of the joint network (NeMo joint_hidden).</summary>
     public int Hidden { get; set; } = 512;
     /// <summary>relu or tanh.</summary>
     public string Activation { get; set; } = "relu";
+    /// <summary>Dropout in the joint, before its output layer.</summary>
     public double Dropout { get; set; } = 0.3;
 }

@@ -17,6 +17,7 @@ public sealed class TextNormalizerOptions
     /// <summary>Literal replacements applied in order after NFKC and before lowercasing, e.g. ["’", "'"], ["&amp;", " and "].</summary>
     public List<string[]> Replacements { get; set; } = new() { new[] { "\u2019", "'" }, new[] { "\u2018", "'" } };
 
+    /// <summary>Lower-case transcripts.</summary>
     public bool Lowercase { get; set; } = true;
 
     /// <summary>Unicode punctuation (categories P*) becomes a space, except the characters of <see cref="KeepPunctuation"/>.</summary>

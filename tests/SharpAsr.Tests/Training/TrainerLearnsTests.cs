@@ -43,7 +43,7 @@ public class TrainerLearnsTests
     }
 
     // an untrained or broken model scores ≥ 100 %; measured 51.8 % with tiny's pruned loss (58.0 % with the full
-    // loss; under 2 min on this 2-core machine, README Training)
+    // loss; under 2 min on this 2-core machine, docs/training.md)
     const double LearnedWer = 0.75;
     // still the steep part of the learning curve: 450 steps measured 60–67 % depending on the order of float sums
     // (before and after the fused LSTM layer), too near the bar to be safe on another CPU

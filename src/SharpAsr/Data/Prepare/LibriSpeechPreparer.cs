@@ -21,7 +21,7 @@ public static class LibriSpeechPreparer
         foreach (var subset in subsets)
         {
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(subset)));
-            var prepared = PrepareSubset(subset, Path.Combine(outDir, name.Replace('-', '_') + ".json"));
+            var prepared = PrepareSubset(subset, Path.Combine(outDir, name.Replace('-', '_') + ".json"), progress is null ? null : name);
             progress?.Invoke($"{name}: {prepared}");
             result.Add(prepared);
         }
@@ -34,7 +34,7 @@ public static class LibriSpeechPreparer
         Directory.EnumerateDirectories(subset).SelectMany(Directory.EnumerateDirectories)
             .SelectMany(chapter => Directory.EnumerateFiles(chapter, "*.trans.txt"));
 
-    static PreparedManifest PrepareSubset(string subset, string outManifest)
+    static PreparedManifest PrepareSubset(string subset, string outManifest, string? progressLabel = null)
     {
         var lines = new List<(string Audio, string Text, string Source, int Line)>();
         var problems = new List<ManifestProblem>();
@@ -58,12 +58,15 @@ public static class LibriSpeechPreparer
         }
         // header probes are independent: measure in parallel, keep the order
         var measured = new (List<ManifestEntry> E, List<ManifestProblem> P)[lines.Count];
+        var bar = progressLabel is null ? null : new JobProgress($"reading {progressLabel}", lines.Count, "files");
         Parallel.For(0, lines.Count, i =>
         {
             var (e, p) = (new List<ManifestEntry>(1), new List<ManifestProblem>(0));
             Preparation.Add(e, p, lines[i].Audio, lines[i].Text, lines[i].Source, lines[i].Line);
             measured[i] = (e, p);
+            bar?.Advance();
         });
+        bar?.Finish();
         var entries = measured.SelectMany(m => m.E).ToList();
         problems.AddRange(measured.SelectMany(m => m.P));
         problems.Sort((a, b) => (string.CompareOrdinal(a.Source, b.Source), a.Line.CompareTo(b.Line)) switch { (0, var l) => l, (var s, _) => s });

@@ -63,12 +63,13 @@ public static class TarredDatasetWriter
         Directory.CreateDirectory(Path.Combine(outDir, "sharded_manifests"));
         using var all = new StreamWriter(Path.Combine(outDir, ManifestName));
         int start = 0, files = 0;
+        var bar = progress is null ? null : new JobProgress("writing tar shards", entries.Count, "utterances");
         for (int shard = 0; shard < numShards; shard++)
         {
             int count = entries.Count / numShards + (shard < entries.Count % numShards ? 1 : 0);
             var part = entries.GetRange(start, count);
             start += count;
-            files += WriteShard(Path.Combine(outDir, $"audio_{shard}.tar"), part, nameOf);
+            files += WriteShard(Path.Combine(outDir, $"audio_{shard}.tar"), part, nameOf, bar);
             using var sharded = new StreamWriter(Path.Combine(outDir, "sharded_manifests", $"manifest_{shard}.json"));
             foreach (var e in part)
             {
@@ -79,6 +80,7 @@ public static class TarredDatasetWriter
             }
             progress?.Invoke($"shard {shard + 1}/{numShards}: {count} utterances");
         }
+        bar?.Finish();
         return new TarredWriteSummary(numShards, entries.Count, files, entries.Sum(e => e.Duration) / 3600, problems,
             Path.Combine(outDir, ManifestName), Path.Combine(outDir, $"audio_{{0..{numShards - 1}}}.tar"));
     }
@@ -92,7 +94,7 @@ public static class TarredDatasetWriter
         return stem.Replace('/', '_').Replace('.', '_') + ext;
     }
 
-    static int WriteShard(string tarPath, List<ManifestEntry> part, Dictionary<string, string> nameOf)
+    static int WriteShard(string tarPath, List<ManifestEntry> part, Dictionary<string, string> nameOf, JobProgress? bar)
     {
         var tmp = tarPath + ".tmp";
         int files = 0;
@@ -102,6 +104,7 @@ public static class TarredDatasetWriter
             var written = new HashSet<string>();
             foreach (var e in part)
             {
+                bar?.Advance();
                 if (!written.Add(e.AudioPath)) continue;
                 using var audio = File.OpenRead(e.AudioPath);
                 // fixed metadata so the same manifest gives byte-identical shards

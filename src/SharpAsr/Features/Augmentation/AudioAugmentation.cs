@@ -28,8 +28,11 @@ public sealed class AudioAugmentation
 /// <summary>Speed perturbation by resampling: a rate r uniform in [min, max] plays the audio r times faster (length / r), pitch included.</summary>
 public sealed class SpeedPerturbation
 {
+    /// <summary>Slowest speed factor drawn (resampled by libsoxr).</summary>
     [YamlMember(Alias = "min_speed_rate")] public double MinRate { get; set; } = 0.85;
+    /// <summary>Fastest speed factor drawn.</summary>
     [YamlMember(Alias = "max_speed_rate")] public double MaxRate { get; set; } = 1.15;
+    /// <summary>Share of training utterances perturbed.</summary>
     [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
 
     public float[] Apply(float[] samples, int sampleRate, Random rng)
@@ -48,7 +51,9 @@ public sealed class SpeedPerturbation
 /// <summary>Telephone-band simulation: resample to 8 kHz and back, removing everything above 4 kHz.</summary>
 public sealed class Narrowband
 {
+    /// <summary>Share of training utterances made narrowband.</summary>
     [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+    /// <summary>The band-limiting rate in Hz (down to it and back up).</summary>
     [YamlMember(Alias = "rate")] public int NarrowRate { get; set; } = 8000;
 
     public float[] Apply(float[] samples, int sampleRate, Random rng)

@@ -12,8 +12,11 @@ public sealed class BackgroundNoise
 {
     /// <summary>A folder searched recursively for .wav/.flac/.ogg files, or a JSON-lines manifest with audio_filepath.</summary>
     [YamlMember(Alias = "noise_path")] public string Path { get; set; } = "";
+    /// <summary>Lowest signal-to-noise ratio drawn, in dB.</summary>
     [YamlMember(Alias = "min_snr_db")] public double MinSnrDb { get; set; } = 0;
+    /// <summary>Highest signal-to-noise ratio drawn, in dB.</summary>
     [YamlMember(Alias = "max_snr_db")] public double MaxSnrDb { get; set; } = 30;
+    /// <summary>Share of training utterances mixed with noise.</summary>
     [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
 
     string[]? _files;

@@ -9,8 +9,11 @@ namespace SharpAsr.Features.Augmentation;
 /// </summary>
 public sealed class SilenceTrim
 {
+    /// <summary>Trim leading and trailing audio quieter than this many dB below the peak (librosa's rule).</summary>
     [YamlMember(Alias = "top_db")] public double TopDb { get; set; } = 60;
+    /// <summary>Samples per frame of the loudness measure.</summary>
     [YamlMember(Alias = "frame_length")] public int FrameLength { get; set; } = 2048;
+    /// <summary>Samples between frames of the loudness measure.</summary>
     [YamlMember(Alias = "hop_length")] public int HopLength { get; set; } = 512;
 
     public (int Start, int End) Bounds(ReadOnlySpan<float> x)

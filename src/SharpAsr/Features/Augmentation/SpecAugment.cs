@@ -12,11 +12,15 @@ namespace SharpAsr.Features.Augmentation;
 /// </summary>
 public sealed class SpecAugment
 {
+    /// <summary>Frequency masks per utterance (0 = none).</summary>
     [YamlMember(Alias = "freq_masks")] public int FreqMasks { get; set; }
+    /// <summary>Largest frequency mask, in mel bands.</summary>
     [YamlMember(Alias = "freq_width")] public int FreqWidth { get; set; } = 10;
+    /// <summary>Time masks per utterance (0 = none).</summary>
     [YamlMember(Alias = "time_masks")] public int TimeMasks { get; set; }
     /// <summary>Frames (≥ 1) or, below 1, a fraction of each utterance's valid frames.</summary>
     [YamlMember(Alias = "time_width")] public double TimeWidth { get; set; } = 10;
+    /// <summary>Value written into masked cells.</summary>
     [YamlMember(Alias = "mask_value")] public double MaskValue { get; set; }
 
     public bool Enabled => FreqMasks > 0 || TimeMasks > 0;

@@ -11,8 +11,11 @@ namespace SharpAsr.Features.Augmentation;
 /// </summary>
 public sealed class VocalTractPerturbation
 {
+    /// <summary>Smallest warp factor α drawn (a formant at f is seen near α·f).</summary>
     [YamlMember(Alias = "min_warp")] public double MinWarp { get; set; } = 0.9;
+    /// <summary>Largest warp factor α drawn.</summary>
     [YamlMember(Alias = "max_warp")] public double MaxWarp { get; set; } = 1.1;
+    /// <summary>Share of training utterances warped.</summary>
     [YamlMember(Alias = "prob")] public double Prob { get; set; } = 1.0;
     /// <summary>Below this frequency (scaled by min(α, 1)/α) the warp is exactly α·f; above it a line to the Nyquist
     /// frequency, so the band edges stay where they are (Jaitly &amp; Hinton's f_hi).</summary>

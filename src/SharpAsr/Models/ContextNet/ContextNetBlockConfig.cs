@@ -16,6 +16,7 @@ public sealed class ContextNetBlockConfig
     public int Kernel { get; set; } = 5;
     /// <summary>1, or 2 for a block that halves the frame rate (on its last repeat and its residual).</summary>
     public int Stride { get; set; } = 1;
+    /// <summary>Dropout after each repeat (not the last, strided one).</summary>
     public double Dropout { get; set; } = 0.1;
     /// <summary>Add a pointwise conv + batch norm projection of the block input to its output.</summary>
     public bool Residual { get; set; } = true;
