@@ -2,7 +2,7 @@ namespace SharpAsr.Demo;
 
 /// <summary>
 /// The demo's two recipes: <c>quick</c>, the quick-start command (about ten minutes on two cores), and <c>full</c>,
-/// about an hour on two cores for the best numbers. Each names its model config (under <c>configs/</c>), how many
+/// about 35–45 minutes on two cores (40 minutes of training measured with other jobs running) for the best numbers. Each names its model config (under <c>configs/</c>), how many
 /// training utterances to synthesise and where to write.
 /// </summary>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
