@@ -72,7 +72,7 @@ public static class CaimanConfigMapper
     {
         const string S = "input_train.audio_dataset.";
         var t = cfg.Train;
-        y.Require(y.Int(a, "sample_rate", S + "sample_rate") is null || y.Int(a, "sample_rate", S + "sample_rate") == cfg.Preprocessor.SampleRate,
+        y.Require(y.Int(a, "sample_rate", S + "sample_rate") is not { } audioRate || audioRate == cfg.Preprocessor.SampleRate,
             S + "sample_rate", $"must equal the filterbank's sample_rate {cfg.Preprocessor.SampleRate}");
         t.MaxDuration = y.Double(a, "max_duration", S + "max_duration") ?? t.MaxDuration;
         t.MinDuration = y.Double(a, "min_duration", S + "min_duration") ?? t.MinDuration;

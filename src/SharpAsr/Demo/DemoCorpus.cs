@@ -44,6 +44,9 @@ public static class DemoCorpus
 
     sealed record Job(string Set, int Index, string Text, string Source, Reading Reading, double Snr);
 
+    /// <summary>Draws the next utterance's reading and its SNR (+∞ for clean) from a generator.</summary>
+    delegate Reading VoiceDraw(out double snr);
+
     static readonly (string Name, string HeldOut)[] DevSets =
     {
         ("dev_grammar", "grammar sentences and voices not in training"),
@@ -127,14 +130,15 @@ public static class DemoCorpus
         var heldOutGrammar = new HashSet<string>();
         var grammarDev = Unique(grammar, o.DevUtterances, heldOutGrammar);
         var grammarTest = Unique(grammar, o.TestUtterances, heldOutGrammar);
-        var rng = new Random(o.Seed + 1);
-        void Espeak(string set, IReadOnlyList<string> texts, string source, string[] variants)
+        void Add(string set, IReadOnlyList<string> texts, string source, VoiceDraw voice)
         {
             for (int i = 0; i < texts.Count; i++)
-                jobs.Add(new Job(set, i, texts[i], source, DemoVoices.Espeak(rng, variants, out var snr, o.NoiseFraction), snr));
+                jobs.Add(new Job(set, i, texts[i], source, voice(out var snr), snr));
         }
-        Espeak("dev_grammar", grammarDev, "grammar", DemoVoices.EspeakHeldOutVariants);
-        Espeak("test_grammar", grammarTest, "grammar", DemoVoices.EspeakHeldOutVariants);
+        var rng = new Random(o.Seed + 1);
+        Reading GrammarVoice(out double snr) => DemoVoices.Espeak(rng, DemoVoices.EspeakHeldOutVariants, out snr, o.NoiseFraction);
+        Add("dev_grammar", grammarDev, "grammar", GrammarVoice);
+        Add("test_grammar", grammarTest, "grammar", GrammarVoice);
 
         // Open text and the training set from a generator of their own, so that they never move the sets above.
         var open = new Random(o.Seed + 2);
@@ -144,19 +148,12 @@ public static class DemoCorpus
         Reading TrainVoice(out double snr) => open.NextDouble() < DemoVoices.FliteTrainShare
             ? DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteTrainVoices, out snr, o.NoiseFraction)
             : DemoVoices.Espeak(open, DemoVoices.EspeakTrainVariants, out snr, o.NoiseFraction);
-        void Add(string set, IReadOnlyList<string> texts, string source, Func<(Reading, double)> voice)
-        {
-            for (int i = 0; i < texts.Count; i++)
-            {
-                var (reading, snr) = voice();
-                jobs.Add(new Job(set, i, texts[i], source, reading, snr));
-            }
-        }
+        Reading FestivalVoice(out double snr) => DemoVoices.Recorded(open, SpeechEngine.Festival, DemoVoices.FestivalVoices, out snr, o.NoiseFraction);
         var openTest = openText.Test.Take(o.TestUtterances).ToList();
         var engineTest = openText.Test.Skip(o.TestUtterances).ToList();
-        Add("dev_open", openText.Dev, "wordnet", () => (HeldOutVoice(out var s), s));
-        Add("test_open", openTest, "wordnet", () => (HeldOutVoice(out var s), s));
-        Add("test_engine", engineTest, "wordnet", () => (DemoVoices.Recorded(open, SpeechEngine.Festival, DemoVoices.FestivalVoices, out var s, o.NoiseFraction), s));
+        Add("dev_open", openText.Dev, "wordnet", HeldOutVoice);
+        Add("test_open", openTest, "wordnet", HeldOutVoice);
+        Add("test_engine", engineTest, "wordnet", FestivalVoice);
 
         // Training: grammar sentences not held out, and open-text training sentences in the split's (hash) order,
         // shuffled together so that the two sources mix in every batch of the first epoch as in every other.

@@ -100,7 +100,7 @@ public static partial class NemoConfigMapper
 
     // NeMo resamples the audio to the dataset's rate, which must be the preprocessor's; here audio is resampled to the preprocessor's
     static void CheckRate(TrackedYaml m, YamlMappingNode ds, string section, int rate) =>
-        m.Require(m.Int(ds, "sample_rate", section + "sample_rate") is null || m.Int(ds, "sample_rate", section + "sample_rate") == rate,
+        m.Require(m.Int(ds, "sample_rate", section + "sample_rate") is not { } dsRate || dsRate == rate,
             section + "sample_rate", $"must equal model.sample_rate {rate}");
 
     static void SpecAugmentation(TrackedYaml m, YamlMappingNode? s, AsrConfig cfg)

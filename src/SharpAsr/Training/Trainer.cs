@@ -86,7 +86,7 @@ public sealed class Trainer : IDisposable
         _checkpoints = new CheckpointStore(o.OutputDir);
         if (_checkpoints.Any() && !o.Resume)
             throw new InvalidOperationException($"{o.OutputDir} already holds checkpoints: pass --resume to continue that run, or choose another --output-dir");
-_log = IsMain ? new TrainingLog(o.Log, toFolder: true, o.Timestamp)
+        _log = IsMain ? new TrainingLog(o.Log, toFolder: true, o.Timestamp)
             : new TrainingLog(line => { if (line.StartsWith("warning")) o.Log(line); }, toFolder: false);  // rank ≠ 0: no files, only warnings
         foreach (var line in o.ConfigReport) _log.Write(line);
         if (batchLine != null) _log.Write(batchLine);
