@@ -3,6 +3,7 @@
 // (bench/audio.sh makes the inputs with sox and runs the torchaudio peer in the same run.)
 using System.Diagnostics;
 using SharpAsr.Audio;
+using SharpAsr.Config;
 using SharpAsr.Features;
 using SharpTorch;
 

@@ -3,6 +3,7 @@
 // and from WAV files with the tiny config's speed perturbation plus SpecAugment (2 × 15 bins, 2 × 5 % of frames).
 // Usage: LoaderBench [corpus dir] [train utterances]
 using System.Diagnostics;
+using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Data.Tarred;
 using SharpAsr.Demo;

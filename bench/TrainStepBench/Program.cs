@@ -8,6 +8,7 @@ using System.Text.Json;
 using SharpAsr.Config;
 using SharpAsr.Losses;
 using SharpAsr.Models;
+using SharpAsr.Text;
 using SharpTorch;
 using SharpTorch.Optim;
 using SharpTorch.Serialization;

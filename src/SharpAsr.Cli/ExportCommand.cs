@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpAsr.Checkpoints;
 using SharpAsr.Inference;
 
 namespace SharpAsr.Cli;

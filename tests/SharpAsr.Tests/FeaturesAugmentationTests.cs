@@ -1,3 +1,4 @@
+using SharpAsr.Config;
 using SharpAsr.Features.Augmentation;
 using SharpTorch;
 using Xunit;

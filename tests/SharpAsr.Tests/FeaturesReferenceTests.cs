@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SharpAsr.Audio;
+using SharpAsr.Config;
 using SharpAsr.Features;
 using SharpTorch;
 using Xunit;

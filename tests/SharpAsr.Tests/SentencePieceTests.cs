@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SharpAsr.Config;
 using SharpAsr.Text;
 using SharpTorch;
 using Xunit;

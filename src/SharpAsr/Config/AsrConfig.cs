@@ -1,8 +1,3 @@
-using SharpAsr.Features;
-using SharpAsr.Models;
-using SharpAsr.Text;
-using SharpAsr.Training;
-
 namespace SharpAsr.Config;
 
 /// <summary>
@@ -21,7 +16,7 @@ public sealed class AsrConfig
     public OptimConfig Optim { get; set; } = new();
     public ScheduleConfig Schedule { get; set; } = new();
     public TrainConfig Train { get; set; } = new();
-    public Data.AugmentConfig Augment { get; set; } = new();
+    public AugmentConfig Augment { get; set; } = new();
 
     public static AsrConfig Load(string path, IEnumerable<string>? overrides = null) => ConfigLoader.Load<AsrConfig>(path, overrides);
 }

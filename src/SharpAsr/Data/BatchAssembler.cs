@@ -1,5 +1,7 @@
 using SharpAsr.Audio;
+using SharpAsr.Config;
 using SharpAsr.Features;
+using SharpAsr.Features.Augmentation;
 using SharpTorch;
 
 namespace SharpAsr.Data;

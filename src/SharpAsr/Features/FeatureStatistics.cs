@@ -1,4 +1,5 @@
 using SharpTorch;
+using SharpAsr.Config;
 
 namespace SharpAsr.Features;
 

@@ -1,3 +1,5 @@
+using SharpAsr.Config;
+using SharpAsr.Features.Augmentation;
 using SharpTorch;
 
 namespace SharpAsr.Features;
@@ -49,7 +51,7 @@ public sealed class Featurizer : IDisposable
     /// <param name="specAugment">training-time masking, applied before frame stacking (as caiman does), drawn from <paramref name="maskRng"/></param>
     /// <param name="vtlp">training-time vocal tract length perturbation, warp factors drawn from <paramref name="warpRng"/></param>
     public (Tensor Features, Tensor Lengths) Forward(Tensor audio, Tensor lengths, bool training = false, Generator? generator = null,
-        Augmentation.SpecAugment? specAugment = null, Random? maskRng = null, Augmentation.VocalTractPerturbation? vtlp = null, Random? warpRng = null)
+        SpecAugment? specAugment = null, Random? maskRng = null, VocalTractPerturbation? vtlp = null, Random? warpRng = null)
     {
         if (audio.Dim != 2) throw new ArgumentException($"featurizer: audio must be [batch, samples], got [{string.Join(", ", audio.Shape)}]");
         var cfg = Config;
@@ -101,7 +103,7 @@ public sealed class Featurizer : IDisposable
     }
 
     /// <summary>Mel energies through each utterance's own warped filters (one batched product).</summary>
-    Tensor WarpedMel(Tensor power, Augmentation.VocalTractPerturbation vtlp, Random rng)
+    Tensor WarpedMel(Tensor power, VocalTractPerturbation vtlp, Random rng)
     {
         var cfg = Config;
         vtlp.Validate(cfg.SampleRate);
@@ -109,7 +111,7 @@ public sealed class Featurizer : IDisposable
         var factors = vtlp.Draw(batch, rng);
         var filters = new float[batch * mels * bins];
         for (int b = 0; b < batch; b++)
-            Augmentation.VocalTractPerturbation.WarpFilterbank(_filters, mels, bins, cfg.SampleRate, factors[b], vtlp.BoundaryHz)
+            VocalTractPerturbation.WarpFilterbank(_filters, mels, bins, cfg.SampleRate, factors[b], vtlp.BoundaryHz)
                 .CopyTo(filters, b * mels * bins);
         return Torch.FromArray<float>(filters, new long[] { batch, mels, bins }, DType.Float32, Device).Bmm(power);
     }

@@ -1,4 +1,5 @@
 using SharpAsr.Audio;
+using SharpAsr.Checkpoints;
 using SharpAsr.Config;
 using SharpAsr.Decoding;
 using SharpAsr.Features;
@@ -87,22 +88,28 @@ public sealed class AsrModel : IDisposable
     public IReadOnlyList<Transcription> TranscribeBatch(IReadOnlyList<AudioInput> inputs, TranscribeOptions? options = null)
     {
         var o = options ?? Options;
-        var durations = inputs.Select(Duration).ToArray();
-        var order = Enumerable.Range(0, inputs.Count).OrderBy(i => durations[i]).ToArray();
+        var batches = LengthBatches.Plan(inputs.Select(Duration).ToArray(), o.BatchSize);
         var results = new Transcription[inputs.Count];
-        var progress = o.ProgressLabel is { } label ? new JobProgress(label, inputs.Count, "utterances") : null;
-        foreach (var chunk in order.Chunk(Math.Max(1, o.BatchSize)))
-        {
-            var audio = chunk.Select(i => AudioReader.Read(inputs[i].Path, Config.Preprocessor.SampleRate, inputs[i].Offset, inputs[i].Duration)).ToArray();
-            var texts = TranscribeSamples(audio, o);
-            for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = texts[j];
-            progress?.Advance(chunk.Length);
-        }
-        progress?.Finish();
+        foreach (var (batch, texts) in batches.Zip(TranscribeInBatches(inputs, batches, o)))
+            for (int j = 0; j < batch.Length; j++) results[batch[j]] = texts[j];
         return results;
     }
 
-    static double Duration(AudioInput input)
+    /// <summary>The given batches of <paramref name="inputs"/> (indices), decoded one batch at a time, in order.</summary>
+    public IEnumerable<IReadOnlyList<Transcription>> TranscribeInBatches(IReadOnlyList<AudioInput> inputs, IReadOnlyList<int[]> batches, TranscribeOptions o)
+    {
+        var progress = o.ProgressLabel is { } label ? new JobProgress(label, batches.Sum(b => b.Length), "utterances") : null;
+        foreach (var batch in batches)
+        {
+            var audio = batch.Select(i => AudioReader.Read(inputs[i].Path, Config.Preprocessor.SampleRate, inputs[i].Offset, inputs[i].Duration)).ToArray();
+            yield return TranscribeSamples(audio, o);
+            progress?.Advance(batch.Length);
+        }
+        progress?.Finish();
+    }
+
+    /// <summary>The input's duration in seconds: given, or read from the file's header.</summary>
+    internal static double Duration(AudioInput input)
     {
         if (input.Duration is { } d) return d;
         var info = AudioReader.Probe(input.Path);

@@ -1,3 +1,4 @@
+using SharpAsr.Config;
 using SharpAsr.Text;
 
 namespace SharpAsr.Metrics;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SharpAsr.Config;
+using SharpAsr.Text;
 using SharpTorch;
 using SharpTorch.Nn;
 

@@ -1,6 +1,6 @@
 using System.Text;
+using SharpAsr.Checkpoints;
 using SharpAsr.Config;
-using SharpAsr.Inference;
 using SharpAsr.Models;
 using SharpAsr.Text;
 using SharpTorch;

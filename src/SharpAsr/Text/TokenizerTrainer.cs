@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SharpTorch;
+using SharpAsr.Config;
 
 namespace SharpAsr.Text;
 

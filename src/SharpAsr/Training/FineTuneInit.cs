@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using SharpAsr.Inference;
+using SharpAsr.Checkpoints;
 using SharpAsr.Models;
 using SharpAsr.Text;
 using SharpTorch;

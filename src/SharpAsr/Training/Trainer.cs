@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SharpAsr.Checkpoints;
 using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Decoding;

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Data.Tarred;
 using SharpAsr.Features;

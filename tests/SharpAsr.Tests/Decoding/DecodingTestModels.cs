@@ -1,3 +1,4 @@
+using SharpAsr.Config;
 using SharpAsr.Models;
 using SharpTorch;
 

@@ -1,3 +1,4 @@
+using SharpAsr.Checkpoints;
 using SharpAsr.Inference;
 using SharpTorch;
 using SharpTorch.Serialization;

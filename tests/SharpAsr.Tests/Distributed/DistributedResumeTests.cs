@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpAsr.Checkpoints;
 using SharpAsr.Tests.Training;
 using SharpAsr.Training;
 using Xunit;

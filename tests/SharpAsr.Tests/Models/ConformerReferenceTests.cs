@@ -1,3 +1,4 @@
+using SharpAsr.Config;
 using SharpAsr.Models;
 using SharpAsr.Models.Conformer;
 using SharpTorch;

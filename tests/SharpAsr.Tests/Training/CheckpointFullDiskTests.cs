@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpAsr.Checkpoints;
 using SharpAsr.Training;
 using SharpTorch.Serialization;
 using Xunit;

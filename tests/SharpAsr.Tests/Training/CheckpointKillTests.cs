@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpAsr.Checkpoints;
 using SharpAsr.Config;
 using SharpAsr.Models;
 using SharpAsr.Training;

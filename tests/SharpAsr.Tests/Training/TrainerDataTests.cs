@@ -1,3 +1,4 @@
+using SharpAsr.Checkpoints;
 using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Data.Tarred;

@@ -1,3 +1,4 @@
+using SharpAsr.Checkpoints;
 using SharpAsr.Training;
 using SharpTorch;
 using SharpTorch.Nn;

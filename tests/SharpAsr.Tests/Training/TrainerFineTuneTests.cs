@@ -1,3 +1,4 @@
+using SharpAsr.Checkpoints;
 using SharpAsr.Nemo;
 using SharpAsr.Text;
 using SharpAsr.Models;

@@ -1,4 +1,5 @@
 using SharpAsr.Config;
+using SharpAsr.Training;
 using Xunit;
 using static SharpAsr.Tests.Upstream.UpstreamConfigs;
 

@@ -1,4 +1,5 @@
 using SharpAsr.Audio;
+using SharpAsr.Config;
 using SharpAsr.Features;
 
 namespace SharpAsr.Data.Tarred;

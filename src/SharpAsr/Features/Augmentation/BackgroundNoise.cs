@@ -1,96 +1,88 @@
+using System.Runtime.CompilerServices;
 using SharpAsr.Audio;
-using YamlDotNet.Serialization;
+using SharpAsr.Config;
 
 namespace SharpAsr.Features.Augmentation;
 
-/// <summary>
-/// Mixes a random noise file (from a folder of audio files or a NeMo-style manifest) into the speech at a signal-to-noise
-/// ratio uniform in [min_snr_db, max_snr_db]: the noise is scaled so that 10·log10(P_speech / P_noise) equals the SNR.
-/// A longer noise file contributes a random stretch; a shorter one is repeated.
-/// </summary>
-public sealed class BackgroundNoise
+/// <summary>What <see cref="BackgroundNoise"/> (settings in Config/AugmentConfig.cs) does to the audio or features.</summary>
+public static class BackgroundNoiseBehaviour
 {
-    /// <summary>A folder searched recursively for .wav/.flac/.ogg files, or a JSON-lines manifest with audio_filepath.</summary>
-    [YamlMember(Alias = "noise_path")] public string Path { get; set; } = "";
-    /// <summary>Lowest signal-to-noise ratio drawn, in dB.</summary>
-    [YamlMember(Alias = "min_snr_db")] public double MinSnrDb { get; set; } = 0;
-    /// <summary>Highest signal-to-noise ratio drawn, in dB.</summary>
-    [YamlMember(Alias = "max_snr_db")] public double MaxSnrDb { get; set; } = 30;
-    /// <summary>Share of training utterances mixed with noise.</summary>
-    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
-
-    string[]? _files;
+    // listed once per settings object (the loader's workers share it), as a field of the settings did before
+    static readonly ConditionalWeakTable<BackgroundNoise, string[]> ListedFiles = new();
     static readonly string[] AudioExtensions = { ".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif" };
 
-    /// <summary>The noise files found under <see cref="Path"/> (listed once, sorted so a seed picks the same file everywhere).</summary>
-    public string[] Files => _files ??= ListFiles(Path);
-
-    static string[] ListFiles(string path)
+    extension(BackgroundNoise background)
     {
-        if (Directory.Exists(path))
+        /// <summary>The noise files found under <see cref="BackgroundNoise.Path"/> (listed once, sorted so a seed picks the same file everywhere).</summary>
+        public string[] Files => ListedFiles.GetValue(background, n => ListFiles(n.Path));
+
+        static string[] ListFiles(string path)
         {
-            var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                .Where(f => AudioExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
-                .OrderBy(f => f, StringComparer.Ordinal).ToArray();
-            if (files.Length == 0) throw new FileNotFoundException($"noise: no audio files under {path}");
-            return files;
-        }
-        if (File.Exists(path))
-        {
-            var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-            var list = new List<string>();
-            int lineNo = 0;
-            foreach (var line in File.ReadLines(path))
+            if (Directory.Exists(path))
             {
-                lineNo++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                string? audio;
-                try
-                {
-                    using var doc = System.Text.Json.JsonDocument.Parse(line);
-                    audio = doc.RootElement.TryGetProperty("audio_filepath", out var a) ? a.GetString() : null;
-                }
-                catch (System.Text.Json.JsonException e)
-                {
-                    throw new FormatException($"{path}:{lineNo}: not a JSON object ({e.Message})");
-                }
-                if (audio is null) throw new FormatException($"{path}:{lineNo}: no audio_filepath");
-                list.Add(System.IO.Path.IsPathRooted(audio) ? audio : System.IO.Path.Combine(dir, audio));
+                var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                    .Where(f => AudioExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
+                    .OrderBy(f => f, StringComparer.Ordinal).ToArray();
+                if (files.Length == 0) throw new FileNotFoundException($"noise: no audio files under {path}");
+                return files;
             }
-            if (list.Count == 0) throw new FormatException($"{path}: noise manifest is empty");
-            return list.ToArray();
+            if (File.Exists(path))
+            {
+                var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+                var list = new List<string>();
+                int lineNo = 0;
+                foreach (var line in File.ReadLines(path))
+                {
+                    lineNo++;
+                    if (string.IsNullOrWhiteSpace(line)) continue;
+                    string? audio;
+                    try
+                    {
+                        using var doc = System.Text.Json.JsonDocument.Parse(line);
+                        audio = doc.RootElement.TryGetProperty("audio_filepath", out var a) ? a.GetString() : null;
+                    }
+                    catch (System.Text.Json.JsonException e)
+                    {
+                        throw new FormatException($"{path}:{lineNo}: not a JSON object ({e.Message})");
+                    }
+                    if (audio is null) throw new FormatException($"{path}:{lineNo}: no audio_filepath");
+                    list.Add(System.IO.Path.IsPathRooted(audio) ? audio : System.IO.Path.Combine(dir, audio));
+                }
+                if (list.Count == 0) throw new FormatException($"{path}: noise manifest is empty");
+                return list.ToArray();
+            }
+            throw new FileNotFoundException($"noise: {path} is neither a folder nor a manifest file", path);
         }
-        throw new FileNotFoundException($"noise: {path} is neither a folder nor a manifest file", path);
-    }
 
-    public float[] Apply(float[] speech, int sampleRate, Random rng)
-    {
-        if (MaxSnrDb < MinSnrDb) throw new ArgumentException($"noise: max_snr_db {MaxSnrDb} < min_snr_db {MinSnrDb}");
-        if (speech.Length == 0 || rng.NextDouble() >= Probability) return speech;
-        var file = Files[rng.Next(Files.Length)];
-        var noise = AudioReader.Read(file, sampleRate);
-        double snr = MinSnrDb + (MaxSnrDb - MinSnrDb) * rng.NextDouble();
-        int start = noise.Length > speech.Length ? rng.Next(noise.Length - speech.Length + 1) : 0;
-        return Mix(speech, noise, start, snr);
-    }
+        public float[] Apply(float[] speech, int sampleRate, Random rng)
+        {
+            if (background.MaxSnrDb < background.MinSnrDb) throw new ArgumentException($"noise: max_snr_db {background.MaxSnrDb} < min_snr_db {background.MinSnrDb}");
+            if (speech.Length == 0 || rng.NextDouble() >= background.Probability) return speech;
+            var file = background.Files[rng.Next(background.Files.Length)];
+            var noise = AudioReader.Read(file, sampleRate);
+            double snr = background.MinSnrDb + (background.MaxSnrDb - background.MinSnrDb) * rng.NextDouble();
+            int start = noise.Length > speech.Length ? rng.Next(noise.Length - speech.Length + 1) : 0;
+            return Mix(speech, noise, start, snr);
+        }
 
-    /// <summary>speech + g·noise[start…] (repeated as needed), with g set so the mix has exactly <paramref name="snrDb"/>.</summary>
-    public static float[] Mix(float[] speech, float[] noise, int start, double snrDb)
-    {
-        var segment = new float[speech.Length];
-        for (int n = 0; n < segment.Length; n++) segment[n] = noise[(start + n) % noise.Length];
-        double speechPower = Power(speech), noisePower = Power(segment);
-        if (noisePower == 0 || speechPower == 0) return speech;
-        double gain = Math.Sqrt(speechPower / (noisePower * Math.Pow(10, snrDb / 10)));
-        var mixed = new float[speech.Length];
-        for (int n = 0; n < mixed.Length; n++) mixed[n] = (float)(speech[n] + gain * segment[n]);
-        return mixed;
-    }
+        /// <summary>speech + g·noise[start…] (repeated as needed), with g set so the mix has exactly <paramref name="snrDb"/>.</summary>
+        public static float[] Mix(float[] speech, float[] noise, int start, double snrDb)
+        {
+            var segment = new float[speech.Length];
+            for (int n = 0; n < segment.Length; n++) segment[n] = noise[(start + n) % noise.Length];
+            double speechPower = Power(speech), noisePower = Power(segment);
+            if (noisePower == 0 || speechPower == 0) return speech;
+            double gain = Math.Sqrt(speechPower / (noisePower * Math.Pow(10, snrDb / 10)));
+            var mixed = new float[speech.Length];
+            for (int n = 0; n < mixed.Length; n++) mixed[n] = (float)(speech[n] + gain * segment[n]);
+            return mixed;
+        }
 
-    static double Power(float[] x)
-    {
-        double s = 0;
-        foreach (var v in x) s += (double)v * v;
-        return s / x.Length;
+        static double Power(float[] x)
+        {
+            double s = 0;
+            foreach (var v in x) s += (double)v * v;
+            return s / x.Length;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using SharpTorch;
 using SharpTorch.Nn;
+using SharpAsr.Config;
 
 namespace SharpAsr.Models.Conformer;
 

@@ -1,6 +1,6 @@
 using YamlDotNet.Serialization;
 
-namespace SharpAsr.Features;
+namespace SharpAsr.Config;
 
 /// <summary>
 /// Log-mel settings under NeMo's <c>AudioToMelSpectrogramPreprocessor</c> key names and defaults (YAML aliases on each

@@ -1,4 +1,4 @@
-namespace SharpAsr.Models.ContextNet;
+namespace SharpAsr.Config;
 
 /// <summary>
 /// One entry of <c>model.encoder.jasper</c> (NeMo ConvASREncoder's block list, with ContextNet's defaults).

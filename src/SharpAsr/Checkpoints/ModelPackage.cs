@@ -4,7 +4,7 @@ using SharpAsr.Text;
 using SharpTorch;
 using SharpTorch.Serialization;
 
-namespace SharpAsr.Inference;
+namespace SharpAsr.Checkpoints;
 
 /// <summary>
 /// The files a model is made of, wherever they come from: a training checkpoint folder (model.safetensors,
@@ -53,7 +53,7 @@ public sealed class ModelPackage
             : File.Exists(Path.Combine(dir, SentencePieceFile)) ? SentencePieceFile
             : throw new InvalidDataException($"{dir}: no tokenizer ({LabelsFile} or {SentencePieceFile})");
         long step = 0;
-        if (File.Exists(Path.Combine(dir, "state.json"))) step = Training.CheckpointStore.ReadState(dir).Step;
+        if (File.Exists(Path.Combine(dir, "state.json"))) step = CheckpointStore.ReadState(dir).Step;
         return new ModelPackage
         {
             Source = dir,

@@ -1,8 +1,7 @@
-using SharpAsr.Training;
 using SharpTorch;
 using SharpTorch.Serialization;
 
-namespace SharpAsr.Inference;
+namespace SharpAsr.Checkpoints;
 
 /// <summary>
 /// caiman's checkpoint averaging: the element-wise mean of the model weights of several checkpoints (and of their

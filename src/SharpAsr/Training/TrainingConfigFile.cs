@@ -1,8 +1,9 @@
 using SharpAsr.Caiman;
+using SharpAsr.Config;
 using SharpAsr.Nemo;
 using YamlDotNet.RepresentationModel;
 
-namespace SharpAsr.Config;
+namespace SharpAsr.Training;
 
 /// <summary>
 /// The config file of a training run, in SharpASR's layout or as NeMo or caiman publish theirs. A NeMo or caiman file

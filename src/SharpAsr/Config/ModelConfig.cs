@@ -1,6 +1,5 @@
-using SharpAsr.Config;
 
-namespace SharpAsr.Models;
+namespace SharpAsr.Config;
 
 /// <summary>The model section of a config: encoder, predictor and joint, each chosen and sized here.</summary>
 public sealed class ModelConfig
@@ -78,7 +77,7 @@ public sealed class EncoderConfig
     // ---- contextnet (NeMo ConvASREncoder key names) ----
     /// <summary>The blocks, in order (NeMo's list is called jasper after the architecture it came from).</summary>
     [ForType("contextnet")]
-    public List<ContextNet.ContextNetBlockConfig>? Jasper { get; set; }
+    public List<ContextNetBlockConfig>? Jasper { get; set; }
     /// <summary>Squeeze-and-excitation bottleneck: channels ÷ this (NeMo ConvASREncoder default 8).</summary>
     [ForType("contextnet")]
     public int SeReductionRatio { get; set; } = 8;

@@ -1,6 +1,6 @@
-using SharpAsr.Text;
+using SharpAsr.Config;
 
-namespace SharpAsr.Config;
+namespace SharpAsr.Text;
 
 /// <summary>
 /// What a config's tokenizer section yields without any training data: a char tokenizer from its

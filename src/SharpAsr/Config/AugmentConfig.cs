@@ -1,0 +1,132 @@
+using YamlDotNet.Serialization;
+
+namespace SharpAsr.Config;
+
+/// <summary>
+/// Training-time augmentation (config section <c>augment:</c>), all off by default: waveform augmentations
+/// (<c>audio:</c> speed_perturb, noise, narrowband, trim_silence), vocal tract length perturbation of the mel filters
+/// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch, batch position), so a
+/// resumed run sees the same augmented batches.
+/// </summary>
+public sealed class AugmentConfig
+{
+    [YamlMember(Alias = "audio")] public AudioAugmentation? Audio { get; set; }
+    [YamlMember(Alias = "vtlp")] public VocalTractPerturbation? Vtlp { get; set; }
+    [YamlMember(Alias = "spec_augment")] public SpecAugment? SpecAugment { get; set; }
+}
+
+/// <summary>
+/// Waveform augmentations applied by the data loader to one utterance before featurizing, in this order:
+/// silence trimming, speed perturbation, background noise, narrowband. Each is off unless configured.
+/// Randomness comes only from the <see cref="Random"/> passed in, so a seeded one reproduces a run.
+/// </summary>
+public sealed class AudioAugmentation
+{
+    [YamlMember(Alias = "trim_silence")] public SilenceTrim? TrimSilence { get; set; }
+    [YamlMember(Alias = "speed_perturb")] public SpeedPerturbation? Speed { get; set; }
+    [YamlMember(Alias = "noise")] public BackgroundNoise? Noise { get; set; }
+    [YamlMember(Alias = "narrowband")] public Narrowband? Narrowband { get; set; }
+}
+
+/// <summary>Speed perturbation by resampling: a rate r uniform in [min, max] plays the audio r times faster (length / r), pitch included.</summary>
+public sealed class SpeedPerturbation
+{
+    /// <summary>Slowest speed factor drawn (resampled by libsoxr).</summary>
+    [YamlMember(Alias = "min_speed_rate")] public double MinRate { get; set; } = 0.85;
+    /// <summary>Fastest speed factor drawn.</summary>
+    [YamlMember(Alias = "max_speed_rate")] public double MaxRate { get; set; } = 1.15;
+    /// <summary>Share of training utterances perturbed.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+}
+
+/// <summary>Telephone-band simulation: resample to 8 kHz and back, removing everything above 4 kHz.</summary>
+public sealed class Narrowband
+{
+    /// <summary>Share of training utterances made narrowband.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+    /// <summary>The band-limiting rate in Hz (down to it and back up).</summary>
+    [YamlMember(Alias = "rate")] public int NarrowRate { get; set; } = 8000;
+}
+
+/// <summary>
+/// Mixes a random noise file (from a folder of audio files or a NeMo-style manifest) into the speech at a signal-to-noise
+/// ratio uniform in [min_snr_db, max_snr_db]: the noise is scaled so that 10·log10(P_speech / P_noise) equals the SNR.
+/// A longer noise file contributes a random stretch; a shorter one is repeated.
+/// </summary>
+public sealed class BackgroundNoise
+{
+    /// <summary>A folder searched recursively for .wav/.flac/.ogg files, or a JSON-lines manifest with audio_filepath.</summary>
+    [YamlMember(Alias = "noise_path")] public string Path { get; set; } = "";
+    /// <summary>Lowest signal-to-noise ratio drawn, in dB.</summary>
+    [YamlMember(Alias = "min_snr_db")] public double MinSnrDb { get; set; } = 0;
+    /// <summary>Highest signal-to-noise ratio drawn, in dB.</summary>
+    [YamlMember(Alias = "max_snr_db")] public double MaxSnrDb { get; set; } = 30;
+    /// <summary>Share of training utterances mixed with noise.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+}
+
+/// <summary>
+/// Leading/trailing silence removal as librosa.effects.trim: frame RMS (frame 2048, hop 512, centred with zero
+/// padding) in dB relative to the loudest frame; frames above −top_db are speech; the audio is cut to
+/// [first speech frame · hop, min(length, (last speech frame + 1) · hop)).
+/// </summary>
+public sealed class SilenceTrim
+{
+    /// <summary>Trim leading and trailing audio quieter than this many dB below the peak (librosa's rule).</summary>
+    [YamlMember(Alias = "top_db")] public double TopDb { get; set; } = 60;
+    /// <summary>Samples per frame of the loudness measure.</summary>
+    [YamlMember(Alias = "frame_length")] public int FrameLength { get; set; } = 2048;
+    /// <summary>Samples between frames of the loudness measure.</summary>
+    [YamlMember(Alias = "hop_length")] public int HopLength { get; set; } = 512;
+}
+
+/// <summary>
+/// SpecAugment on features [B, bands, frames] with NeMo's SpectrogramAugmentation names and sampling: per utterance,
+/// <c>freq_masks</c> bands of width uniform in [0, freq_width] starting uniform in [0, bands − freq_width], and
+/// <c>time_masks</c> stretches of width uniform in [0, W] starting uniform in [0, max(1, length − W)], where
+/// W = time_width frames, or max(1, floor(length · time_width)) when time_width &lt; 1 (a fraction of the length).
+/// Masked cells are set to <c>mask_value</c>. All zero by default: off.
+/// </summary>
+public sealed class SpecAugment
+{
+    /// <summary>Frequency masks per utterance (0 = none).</summary>
+    [YamlMember(Alias = "freq_masks")] public int FreqMasks { get; set; }
+    /// <summary>Largest frequency mask, in mel bands.</summary>
+    [YamlMember(Alias = "freq_width")] public int FreqWidth { get; set; } = 10;
+    /// <summary>Time masks per utterance (0 = none).</summary>
+    [YamlMember(Alias = "time_masks")] public int TimeMasks { get; set; }
+    /// <summary>Frames (≥ 1) or, below 1, a fraction of each utterance's valid frames.</summary>
+    [YamlMember(Alias = "time_width")] public double TimeWidth { get; set; } = 10;
+    /// <summary>Value written into masked cells.</summary>
+    [YamlMember(Alias = "mask_value")] public double MaskValue { get; set; }
+    public bool Enabled => FreqMasks > 0 || TimeMasks > 0;
+}
+
+/// <summary>
+/// Vocal tract length perturbation (Jaitly &amp; Hinton 2013; config <c>augment.vtlp</c>): per training utterance a warp
+/// factor α uniform in [min_warp, max_warp] (with probability <c>prob</c>, else 1) scales the frequency axis, so a
+/// formant at f lands near α·f — a longer or shorter vocal tract — while the timing and pitch contour stay. Speed
+/// perturbation moves formants and tempo together; this moves formants alone. Applied by warping the mel filters
+/// (Features/Augmentation/VocalTractPerturbation.cs), which costs one batched product instead of the shared one.
+/// </summary>
+public sealed class VocalTractPerturbation
+{
+    /// <summary>Smallest warp factor α drawn (a formant at f is seen near α·f).</summary>
+    [YamlMember(Alias = "min_warp")] public double MinWarp { get; set; } = 0.9;
+    /// <summary>Largest warp factor α drawn.</summary>
+    [YamlMember(Alias = "max_warp")] public double MaxWarp { get; set; } = 1.1;
+    /// <summary>Share of training utterances warped.</summary>
+    [YamlMember(Alias = "prob")] public double Prob { get; set; } = 1.0;
+    /// <summary>Below this frequency (scaled by min(α, 1)/α) the warp is exactly α·f; above it a line to the Nyquist
+    /// frequency, so the band edges stay where they are (Jaitly &amp; Hinton's f_hi).</summary>
+    [YamlMember(Alias = "boundary_hz")] public double BoundaryHz { get; set; } = 4800;
+
+    public void Validate(int sampleRate)
+    {
+        if (!(MinWarp > 0) || !(MaxWarp >= MinWarp))
+            throw new ArgumentException($"augment.vtlp: need 0 < min_warp ≤ max_warp, got min_warp {MinWarp}, max_warp {MaxWarp}");
+        if (!(Prob >= 0 && Prob <= 1)) throw new ArgumentException($"augment.vtlp.prob must be in [0, 1], got {Prob}");
+        if (!(BoundaryHz > 0 && BoundaryHz < sampleRate / 2.0))
+            throw new ArgumentException($"augment.vtlp.boundary_hz must be between 0 and the Nyquist frequency {sampleRate / 2} Hz, got {BoundaryHz}");
+    }
+}
