@@ -1,3 +1,5 @@
+using SharpAsr.Data;
+
 namespace SharpAsr.Training;
 
 /// <summary>
@@ -38,6 +40,14 @@ public sealed class TrainingLog : IDisposable
         var stamped = $"{DateTime.UtcNow:O} {line}";
         if (_file is not null) _file.WriteLine(stamped);
         else _early?.Add(stamped);
+    }
+
+    /// <summary>A data set's summary: counts, then the first problems found.</summary>
+    public void DataSummary(string name, DatasetSummary s)
+    {
+        Write($"data {name}: {s}");
+        foreach (var p in s.Problems.Take(20)) Write($"  {p}");
+        if (s.Problems.Count > 20) Write($"  … and {s.Problems.Count - 20} more");
     }
 
     public void Scalars(long step, params (string Tag, double Value)[] values)

@@ -1,0 +1,70 @@
+using SharpAsr.Config;
+using SharpAsr.Models;
+using SharpTorch;
+
+namespace SharpAsr.Losses;
+
+/// <summary>
+/// The training loss of a transducer, chosen once from the config's <c>loss:</c> section: the full RNN-T loss over
+/// the joint (plain, packed or sub-batched, <c>loss.joint_mode</c>), or k2's pruned RNN-T — the simple loss of the
+/// trivial joiner plus the pruned loss, mixed by the warm-up schedule of <c>loss.pruned</c>. The trainer and the
+/// validator call <see cref="Compute"/> and need not know which.
+/// </summary>
+public sealed class TransducerLoss
+{
+    readonly RnntLossOptions _options;
+    readonly JointMemoryMode _jointMode;
+    readonly int _subBatch;
+    readonly PrunedRnntOptions? _pruned;
+    readonly PrunedLossSchedule _prunedSchedule;
+
+    public TransducerLoss(LossConfig cfg)
+    {
+        _pruned = cfg.Type.ToLowerInvariant() switch
+        {
+            "rnnt" => null,
+            "pruned" => new PrunedRnntOptions { SRange = cfg.Pruned.SRange, LmScale = cfg.Pruned.LmScale, AmScale = cfg.Pruned.AmScale },
+            var t => throw new ConfigException($"loss.type '{t}': use rnnt or pruned"),
+        };
+        _prunedSchedule = new PrunedLossSchedule(cfg.Pruned.SimpleScale, cfg.Pruned.WarmupSteps);
+        _options = new RnntLossOptions
+        {
+            Blank = -1,
+            Reduction = RnntReductions.Parse(cfg.Reduction),
+            Clamp = cfg.Clamp,
+            FastEmitLambda = cfg.FastemitLambda,
+            DelayPenaltyLambda = cfg.DelayPenalty,
+        };
+        _jointMode = cfg.JointMode.ToLowerInvariant() switch
+        {
+            "plain" => JointMemoryMode.Plain,
+            "packed" => JointMemoryMode.Packed,
+            "sub_batched" => JointMemoryMode.SubBatched,
+            var m => throw new ConfigException($"loss.joint_mode '{m}': use plain, packed or sub_batched"),
+        };
+        _subBatch = cfg.SubBatch;
+    }
+
+    /// <summary>The pruned loss needs the model's simple projections (<see cref="ModelConfig.SimpleProjections"/>).</summary>
+    public bool NeedsSimpleProjections => _pruned != null;
+
+    /// <summary>
+    /// The loss of a batch from the encoder output (the encoder is run, and timed, by the caller): predictor, joint and
+    /// loss. <paramref name="step"/> places the pruned loss in its warm-up.
+    /// </summary>
+    public Tensor Compute(Transducer model, Tensor encoded, Tensor encodedLengths, Tensor targets, Tensor targetLengths, long step)
+    {
+        var predicted = model.Predictor.Forward(targets, targetLengths);
+        var encoderProjected = model.Joint.ProjectEncoder(encoded);
+        var predictorProjected = model.Joint.ProjectPredictor(predicted);
+        if (_pruned != null)
+        {
+            var (simple, pruned) = PrunedRnntLoss.Compute(encoderProjected, predictorProjected, model.SimpleAm!.Forward(encoded), model.SimpleLm!.Forward(predicted),
+                model.Joint.Combine, targets, encodedLengths, targetLengths, _options, _pruned,
+                _jointMode == JointMemoryMode.SubBatched ? _subBatch : 0, model.Joint.Parameters());
+            return _prunedSchedule.Mix(simple, pruned, step);
+        }
+        return TransducerJointLoss.Compute(_jointMode, encoderProjected, predictorProjected, model.Joint.Combine,
+            targets, encodedLengths, targetLengths, _options, _subBatch);
+    }
+}
