@@ -3,18 +3,12 @@ namespace SharpTorch;
 /// <summary>The functional neural-network operators (PyTorch's torch.nn.functional), used by the layers in nn/.</summary>
 public static class Functional
 {
-    public static Tensor Relu(Tensor x) => Tensor.Unary(Ops.Relu, x);
-    public static Tensor Silu(Tensor x) => Tensor.Unary(Ops.Silu, x);
-    public static Tensor Tanh(Tensor x) => Tensor.Unary(Ops.Tanh, x);
-    public static Tensor Sigmoid(Tensor x) => Tensor.Unary(Ops.Sigmoid, x);
+    public static Tensor Relu(Tensor x) => Ops.Relu.Call(x);
+    public static Tensor Silu(Tensor x) => Ops.Silu.Call(x);
+    public static Tensor Tanh(Tensor x) => Ops.Tanh.Call(x);
+    public static Tensor Sigmoid(Tensor x) => Ops.Sigmoid.Call(x);
 
-    public static Tensor Glu(Tensor x, long dim = -1)
-    {
-        var c = new OpCall(Ops.Glu);
-        c.Add(x);
-        c.Add(dim);
-        return c.ReturnTensor();
-    }
+    public static Tensor Glu(Tensor x, long dim = -1) => Ops.Glu.Call(x, dim);
 
     public static Tensor Softmax(Tensor x, long dim) => SoftmaxLike(Ops.Softmax, x, dim);
     public static Tensor LogSoftmax(Tensor x, long dim) => SoftmaxLike(Ops.LogSoftmax, x, dim);
@@ -33,154 +27,59 @@ public static class Functional
         return new Tensor(result);
     }
 
-    static Tensor SoftmaxLike(Op op, Tensor x, long dim)
-    {
-        var c = new OpCall(op);
-        c.Add(x);
-        c.Add(dim);
-        return c.ReturnTensor();
-    }
+    static Tensor SoftmaxLike(Op op, Tensor x, long dim) => op.Call(x, dim);
 
     /// <summary>Dropout with probability p when training; identity otherwise.</summary>
     public static Tensor Dropout(Tensor x, double p, bool training)
     {
         if (!training || p == 0) return x.Alias();
-        var c = new OpCall(Ops.Dropout);
-        c.Add(x);
-        c.Add(p);
-        c.Add(training);
-        return c.ReturnTensor();
+        return Ops.Dropout.Call(x, p, training);
     }
 
     /// <summary>x · weightᵀ + bias.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
-    {
-        var c = new OpCall(Ops.Linear);
-        c.Add(x);
-        c.Add(weight);
-        c.Add(bias);
-        return c.ReturnTensor();
-    }
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => Ops.Linear.Call(x, weight, bias);
 
     /// <summary>Rows of <paramref name="weight"/> picked by <paramref name="indices"/>; the padding row gets no gradient.</summary>
-    public static Tensor Embedding(Tensor weight, Tensor indices, long paddingIdx = -1)
-    {
-        var c = new OpCall(Ops.Embedding);
-        c.Add(weight);
-        c.Add(indices);
-        c.Add(paddingIdx);
-        return c.ReturnTensor();
-    }
+    public static Tensor Embedding(Tensor weight, Tensor indices, long paddingIdx = -1) => Ops.Embedding.Call(weight, indices, paddingIdx);
 
-    public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias, long stride = 1, long padding = 0, long dilation = 1, long groups = 1)
-    {
-        var c = new OpCall(Ops.Conv1d);
-        c.Add(x);
-        c.Add(weight);
-        c.Add(bias);
-        c.Add(stackalloc long[] { stride });
-        c.Add(stackalloc long[] { padding });
-        c.Add(stackalloc long[] { dilation });
-        c.Add(groups);
-        return c.ReturnTensor();
-    }
+    public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias, long stride = 1, long padding = 0, long dilation = 1, long groups = 1) =>
+        Ops.Conv1d.Call(x, weight, bias, OpArg.Ints(stride), OpArg.Ints(padding), OpArg.Ints(dilation), groups);
 
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, (long, long) stride, (long, long) padding, (long, long)? dilation = null, long groups = 1)
     {
         var d = dilation ?? (1, 1);
-        var c = new OpCall(Ops.Conv2d);
-        c.Add(x);
-        c.Add(weight);
-        c.Add(bias);
-        c.Add(stackalloc long[] { stride.Item1, stride.Item2 });
-        c.Add(stackalloc long[] { padding.Item1, padding.Item2 });
-        c.Add(stackalloc long[] { d.Item1, d.Item2 });
-        c.Add(groups);
-        return c.ReturnTensor();
+        return Ops.Conv2d.Call(x, weight, bias, OpArg.Ints(stride.Item1, stride.Item2), OpArg.Ints(padding.Item1, padding.Item2), OpArg.Ints(d.Item1, d.Item2), groups);
     }
 
-    public static Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight, Tensor? bias, double eps = 1e-5)
-    {
-        var c = new OpCall(Ops.LayerNorm);
-        c.Add(x);
-        c.Add(normalizedShape);
-        c.Add(weight);
-        c.Add(bias);
-        c.Add(eps);
-        return c.ReturnTensor();
-    }
+    public static Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight, Tensor? bias, double eps = 1e-5) =>
+        Ops.LayerNorm.Call(x, normalizedShape, weight, bias, eps);
 
     /// <summary>Batch normalisation; in training the running statistics are updated in place with <paramref name="momentum"/>.</summary>
-    public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum = 0.1, double eps = 1e-5)
-    {
-        var c = new OpCall(Ops.BatchNorm);
-        c.Add(x);
-        c.Add(weight);
-        c.Add(bias);
-        c.Add(runningMean);
-        c.Add(runningVar);
-        c.Add(training);
-        c.Add(momentum);
-        c.Add(eps);
-        c.Add(false); // cudnn_enabled: keeps results identical between CPU and GPU builds
-        return c.ReturnTensor();
-    }
+    public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum = 0.1, double eps = 1e-5) =>
+        // cudnn_enabled false: keeps results identical between CPU and GPU builds
+        Ops.BatchNorm.Call(x, weight, bias, runningMean, runningVar, training, momentum, eps, false);
 
     /// <summary>Constant padding; <paramref name="pad"/> lists (left, right) pairs from the last dimension backwards, as F.pad.</summary>
-    public static Tensor Pad(Tensor x, long[] pad, double value = 0)
-    {
-        var c = new OpCall(Ops.ConstantPad);
-        c.Add(x);
-        c.Add(pad);
-        c.Add(value);
-        return c.ReturnTensor();
-    }
+    public static Tensor Pad(Tensor x, long[] pad, double value = 0) => Ops.ConstantPad.Call(x, pad, value);
 
     /// <summary>Padding with mode "constant", "reflect", "replicate" or "circular".</summary>
     public static Tensor Pad(Tensor x, long[] pad, string mode)
     {
         if (mode == "constant") return Pad(x, pad, 0.0);
-        var c = new OpCall(Ops.Pad);
-        c.Add(x);
-        c.Add(pad);
-        c.Add(mode);
-        return c.ReturnTensor();
+        return Ops.Pad.Call(x, pad, mode);
     }
 
     /// <summary>
     /// Short-time Fourier transform of [B, samples] (or [samples]) without centering (pad first for center=True);
     /// returns the complex spectrum [B, n_fft/2+1, frames].
     /// </summary>
-    public static Tensor Stft(Tensor x, long nFft, long hopLength, long winLength, Tensor? window)
-    {
-        var c = new OpCall(Ops.Stft);
-        c.Add(x);
-        c.Add(nFft);
-        c.Add(hopLength);
-        c.Add(winLength);
-        c.Add(window);
-        c.Add(false); // normalized
-        c.Add(true);  // onesided
-        c.Add(true);  // return_complex
-        return c.ReturnTensor();
-    }
+    public static Tensor Stft(Tensor x, long nFft, long hopLength, long winLength, Tensor? window) =>
+        Ops.Stft.Call(x, nFft, hopLength, winLength, window, /* normalized */ false, /* onesided */ true, /* return_complex */ true);
 
-    public static Tensor MseLoss(Tensor input, Tensor target)
-    {
-        var c = new OpCall(Ops.MseLoss);
-        c.Add(input);
-        c.Add(target);
-        return c.ReturnTensor();
-    }
+    public static Tensor MseLoss(Tensor input, Tensor target) => Ops.MseLoss.Call(input, target);
 
     /// <summary>Cross-entropy of logits [N, C] against class indices [N] (mean over N).</summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor target)
-    {
-        var c = new OpCall(Ops.CrossEntropy);
-        c.Add(logits);
-        c.Add(target);
-        return c.ReturnTensor();
-    }
+    public static Tensor CrossEntropy(Tensor logits, Tensor target) => Ops.CrossEntropy.Call(logits, target);
 
     /// <summary>
     /// Multi-layer LSTM over a padded batch [B, T, in] with per-utterance lengths, as
@@ -250,11 +149,5 @@ public static class Functional
         return (r[0].MoveToOuterScope(), r[1].MoveToOuterScope(), r[2].MoveToOuterScope());
     }
 
-    static Tensor Argsort0(this Tensor t)
-    {
-        var c = new OpCall(Ops.Argsort);
-        c.Add(t);
-        c.Add(0L);
-        return c.ReturnTensor();
-    }
+    static Tensor Argsort0(this Tensor t) => Ops.Argsort.Call(t, 0L);
 }

@@ -32,6 +32,30 @@ public sealed class Op
     }
 
     public string Schema => Marshal.PtrToStringUTF8(Native.sa_op_schema(Handle)) ?? "";
+
+    // The four result shapes of the operators SharpTorch binds; arguments in schema order, trailing defaults left out.
+    /// <summary>Calls an operator that returns one tensor.</summary>
+    public Tensor Call(params ReadOnlySpan<OpArg> args) => Build(args).ReturnTensor();
+    /// <summary>Calls an operator that returns a tuple of tensors.</summary>
+    public Tensor[] CallTuple(params ReadOnlySpan<OpArg> args) => Build(args).ReturnTensors();
+    /// <summary>Calls an operator that returns Tensor[].</summary>
+    public Tensor[] CallList(params ReadOnlySpan<OpArg> args) => Build(args).ReturnTensorList();
+    /// <summary>Calls an in-place operator on <paramref name="self"/> and returns it.</summary>
+    public Tensor InPlace(Tensor self, params ReadOnlySpan<OpArg> args)
+    {
+        var c = new OpCall(this);
+        c.Add(self);
+        foreach (ref readonly var a in args) c.Add(in a);
+        c.ReturnInPlace();
+        return self;
+    }
+
+    OpCall Build(ReadOnlySpan<OpArg> args)
+    {
+        var c = new OpCall(this);
+        foreach (ref readonly var a in args) c.Add(in a);
+        return c;
+    }
     public override string ToString() => Overload.Length == 0 ? Name : $"{Name}.{Overload}";
 }
 
@@ -172,6 +196,25 @@ public unsafe ref struct OpCall
         v.P = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
         v.I = -1;
         v.Len = length;
+    }
+
+    public void Add(in OpArg a)
+    {
+        switch (a.Kind)
+        {
+            case OpArg.Form.Tensor: Add((Tensor?)a.Ref); break;
+            case OpArg.Form.Int: Add(a.I); break;
+            case OpArg.Form.Double: Add(a.D); break;
+            case OpArg.Form.Bool: Add(a.I != 0); break;
+            case OpArg.Form.None: AddNone(); break;
+            case OpArg.Form.DType: Add((DType)a.I); break;
+            case OpArg.Form.Device: Add(new Device((DeviceType)a.I, (int)a.J)); break;
+            case OpArg.Form.Generator: Add((Generator?)a.Ref); break;
+            case OpArg.Form.String: Add((string)a.Ref!); break;
+            case OpArg.Form.IntArray: Add((long[])a.Ref!); break;
+            case OpArg.Form.InlineInts: Add(a.Count == 0 ? ReadOnlySpan<long>.Empty : a.Count == 1 ? new ReadOnlySpan<long>(in a.I) : stackalloc long[] { a.I, a.J }); break;
+            case OpArg.Form.TensorList: Add((IReadOnlyList<Tensor?>)a.Ref!); break;
+        }
     }
 
     public void Add(string s)

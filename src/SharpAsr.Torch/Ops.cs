@@ -1,8 +1,11 @@
 namespace SharpTorch;
 
 /// <summary>
-/// The ATen operators SharpASR calls, by schema name. One field per overload; the handle is looked
-/// up on first use and cached. Adding an op = one line here + a typed wrapper in Tensor.*.cs.
+/// The ATen operators SharpASR calls, by schema name: one declaration per overload; the handle is looked
+/// up on first use and cached. Adding an op = one line here, then its typed wrapper in Tensor.*.cs,
+/// Functional.cs or Torch.cs is one expression over it: <c>=> Ops.Gather.Call(this, dim, index)</c>
+/// (<see cref="Op.Call"/>, <see cref="Op.CallTuple"/>, <see cref="Op.CallList"/>, <see cref="Op.InPlace"/>; the
+/// arguments in schema order, converted to <see cref="OpArg"/>).
 /// </summary>
 internal static class Ops
 {

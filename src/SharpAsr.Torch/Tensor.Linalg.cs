@@ -4,14 +4,5 @@ namespace SharpTorch;
 public sealed partial class Tensor
 {
     /// <summary>beta·self + alpha·(mat1 @ mat2), as torch.addmm(self, mat1, mat2).</summary>
-    public Tensor Addmm(Tensor mat1, Tensor mat2, double beta = 1, double alpha = 1)
-    {
-        var c = new OpCall(Ops.Addmm);
-        c.Add(this);
-        c.Add(mat1);
-        c.Add(mat2);
-        c.Add(beta);
-        c.Add(alpha);
-        return c.ReturnTensor();
-    }
+    public Tensor Addmm(Tensor mat1, Tensor mat2, double beta = 1, double alpha = 1) => Ops.Addmm.Call(this, mat1, mat2, beta, alpha);
 }

@@ -119,9 +119,9 @@ public static unsafe class Torch
     public static Tensor Zeros(params long[] shape) => Zeros(shape, DType.Float32);
     public static Tensor Ones(params long[] shape) => Ones(shape, DType.Float32);
 
-    public static Tensor ZerosLike(Tensor t) => Torch_.Unary(Ops.ZerosLike, t);
-    public static Tensor OnesLike(Tensor t) => Torch_.Unary(Ops.OnesLike, t);
-    public static Tensor FullLike(Tensor t, double value) => Torch_.WithScalar(Ops.FullLike, t, value);
+    public static Tensor ZerosLike(Tensor t) => Ops.ZerosLike.Call(t);
+    public static Tensor OnesLike(Tensor t) => Ops.OnesLike.Call(t);
+    public static Tensor FullLike(Tensor t, double value) => Ops.FullLike.Call(t, value);
 
     /// <summary>[start, end) in steps (int64 unless a dtype is given).</summary>
     public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64, Device? device = null)
@@ -147,16 +147,8 @@ public static unsafe class Torch
 
     public static Tensor Arange(long end, DType dtype = DType.Int64) => Arange(0, end, 1, dtype);
 
-    static Tensor RandomFactory(Op op, long[] shape, Generator? generator, DType dtype, Device? device)
-    {
-        var c = new OpCall(op);
-        c.Add(shape);
-        c.Add(generator);
-        c.Add(dtype);
-        c.AddNone();
-        c.Add(device ?? Device.CPU);
-        return c.ReturnTensor();
-    }
+    static Tensor RandomFactory(Op op, long[] shape, Generator? generator, DType dtype, Device? device) =>
+        op.Call(shape, generator, dtype, OpArg.None, device ?? Device.CPU);
 
     /// <summary>Standard normal samples; from <paramref name="generator"/> when given, else the global one.</summary>
     public static Tensor Randn(long[] shape, Generator? generator = null, DType dtype = DType.Float32, Device? device = null) =>
@@ -167,57 +159,21 @@ public static unsafe class Torch
         RandomFactory(Ops.RandGen, shape, generator, dtype, device);
 
     /// <summary>Integers uniformly in [low, high).</summary>
-    public static Tensor Randint(long low, long high, long[] shape, Generator? generator = null, Device? device = null)
-    {
-        var c = new OpCall(Ops.RandintGen);
-        c.Add(low);
-        c.Add(high);
-        c.Add(shape);
-        c.Add(generator);
-        c.Add(DType.Int64);
-        c.AddNone();
-        c.Add(device ?? Device.CPU);
-        return c.ReturnTensor();
-    }
+    public static Tensor Randint(long low, long high, long[] shape, Generator? generator = null, Device? device = null) =>
+        Ops.RandintGen.Call(low, high, shape, generator, DType.Int64, OpArg.None, device ?? Device.CPU);
 
     /// <summary>A Hann window; symmetric (periodic=false) as NeMo's featurizer uses, periodic as torch.hann_window's default.</summary>
-    public static Tensor HannWindow(long length, bool periodic, DType dtype = DType.Float32, Device? device = null)
-    {
-        var c = new OpCall(Ops.HannWindow);
-        c.Add(length);
-        c.Add(periodic);
-        c.Add(dtype);
-        c.AddNone();
-        c.Add(device ?? Device.CPU);
-        return c.ReturnTensor();
-    }
+    public static Tensor HannWindow(long length, bool periodic, DType dtype = DType.Float32, Device? device = null) =>
+        Ops.HannWindow.Call(length, periodic, dtype, OpArg.None, device ?? Device.CPU);
 
     // ---- combining ----------------------------------------------------------------------------------
 
-    public static Tensor Cat(IReadOnlyList<Tensor> tensors, long dim = 0)
-    {
-        var c = new OpCall(Ops.Cat);
-        c.Add(tensors);
-        c.Add(dim);
-        return c.ReturnTensor();
-    }
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, long dim = 0) => Ops.Cat.Call(OpArg.Tensors(tensors), dim);
 
-    public static Tensor Stack(IReadOnlyList<Tensor> tensors, long dim = 0)
-    {
-        var c = new OpCall(Ops.Stack);
-        c.Add(tensors);
-        c.Add(dim);
-        return c.ReturnTensor();
-    }
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, long dim = 0) => Ops.Stack.Call(OpArg.Tensors(tensors), dim);
 
     /// <summary>The p-norm of each tensor, in one call (torch._foreach_norm): one 0-d tensor per input.</summary>
-    public static Tensor[] ForeachNorm(IReadOnlyList<Tensor> tensors, double p = 2)
-    {
-        var c = new OpCall(Ops.ForeachNorm);
-        c.Add(tensors);
-        c.Add(p);
-        return c.ReturnTensorList();
-    }
+    public static Tensor[] ForeachNorm(IReadOnlyList<Tensor> tensors, double p = 2) => Ops.ForeachNorm.CallList(OpArg.Tensors(tensors), p);
 
     /// <summary>Multiplies every tensor by <paramref name="factor"/> in place, in one call (torch._foreach_mul_).</summary>
     public static void ForeachMul_(IReadOnlyList<Tensor> tensors, double factor)
@@ -229,21 +185,7 @@ public static unsafe class Torch
     }
 
     /// <summary>Elementwise choice: condition ? a : b.</summary>
-    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
-    {
-        var c = new OpCall(Ops.Where);
-        c.Add(condition);
-        c.Add(a);
-        c.Add(b);
-        return c.ReturnTensor();
-    }
-}
-
-// Tensor's static helpers are internal to Tensor; this alias keeps Torch's one-liners short.
-file static class Torch_
-{
-    public static Tensor Unary(Op op, Tensor a) => Tensor.Unary(op, a);
-    public static Tensor WithScalar(Op op, Tensor a, double s) => Tensor.WithScalar(op, a, s);
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b) => Ops.Where.Call(condition, a, b);
 }
 
 /// <summary>Restores the previous grad mode when disposed.</summary>
