@@ -51,10 +51,6 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
-void wait_all(sa_pg* pg, std::vector<c10::intrusive_ptr<c10d::Work>>& works) {
-  for (auto& w : works) w->wait(pg->timeout);
-}
-
 std::vector<at::Tensor> tensors_of(sa_tensor** ts, int n) {
   std::vector<at::Tensor> out;
   out.reserve(n);
@@ -64,6 +60,32 @@ std::vector<at::Tensor> tensors_of(sa_tensor** ts, int n) {
     out.push_back(ts[i]->t);
   }
   return out;
+}
+
+// Issues one collective per tensor, then waits for all of them with the group's timeout. One per tensor
+// because a c10d tensor list means one tensor per device, not several tensors; all are in flight before the
+// first wait. Callers bucket small tensors first.
+template <class Issue>
+void per_tensor(sa_pg* pg, sa_tensor** tensors, int n, Issue&& issue) {
+  auto ts = tensors_of(tensors, n);
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  works.reserve(ts.size());
+  for (auto& t : ts) {
+    std::vector<at::Tensor> one{t};
+    works.push_back(issue(one));
+  }
+  for (auto& w : works) w->wait(pg->timeout);
+}
+
+// The body of every collective export: a null group is refused, failures name the rank and the operation,
+// and no exception crosses the ABI (0 = done, -1 = failed, message in sa_last_error).
+template <class F>
+int collective(sa_pg* pg, const std::string& what, F&& body) {
+  SA_TRY
+  TORCH_CHECK(pg, "process group is null");
+  guarded(pg->rank, what.c_str(), std::forward<F>(body));
+  return 0;
+  SA_CATCH(-1)
 }
 
 }  // namespace
@@ -122,60 +144,33 @@ int sa_pg_rank(sa_pg* pg) { return pg ? pg->rank : -1; }
 int sa_pg_world_size(sa_pg* pg) { return pg ? pg->world : -1; }
 
 int sa_pg_all_reduce(sa_pg* pg, sa_tensor** tensors, int n, int op) {
-  SA_TRY
-  TORCH_CHECK(pg, "process group is null");
-  guarded(pg->rank, "all_reduce", [&] {
+  return collective(pg, "all_reduce", [&] {
     TORCH_CHECK(op >= 0 && op <= 3, "reduce op ", op, " unknown (0 sum, 1 product, 2 min, 3 max)");
     static const c10d::ReduceOp::RedOpType ops[] = {c10d::ReduceOp::SUM, c10d::ReduceOp::PRODUCT, c10d::ReduceOp::MIN,
                                                    c10d::ReduceOp::MAX};
     c10d::AllreduceOptions opts;
     opts.reduceOp = c10d::ReduceOp(ops[op]);
     opts.timeout = pg->timeout;
-    // One collective per tensor (a c10d tensor list means one tensor per device, not several tensors);
-    // all are in flight before the first wait. Callers bucket small tensors first.
-    auto ts = tensors_of(tensors, n);
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
-    for (auto& t : ts) {
-      std::vector<at::Tensor> one{t};
-      works.push_back(pg->pg->allreduce(one, opts));
-    }
-    wait_all(pg, works);
+    per_tensor(pg, tensors, n, [&](std::vector<at::Tensor>& one) { return pg->pg->allreduce(one, opts); });
   });
-  return 0;
-  SA_CATCH(-1)
 }
 
 int sa_pg_broadcast(sa_pg* pg, sa_tensor** tensors, int n, int root) {
-  SA_TRY
-  TORCH_CHECK(pg, "process group is null");
-  guarded(pg->rank, ("broadcast from rank " + std::to_string(root)).c_str(), [&] {
+  return collective(pg, "broadcast from rank " + std::to_string(root), [&] {
     TORCH_CHECK(root >= 0 && root < pg->world, "root ", root, " outside world size ", pg->world);
     c10d::BroadcastOptions opts;
     opts.rootRank = root;
     opts.timeout = pg->timeout;
-    auto ts = tensors_of(tensors, n);
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
-    for (auto& t : ts) {
-      std::vector<at::Tensor> one{t};
-      works.push_back(pg->pg->broadcast(one, opts));
-    }
-    wait_all(pg, works);
+    per_tensor(pg, tensors, n, [&](std::vector<at::Tensor>& one) { return pg->pg->broadcast(one, opts); });
   });
-  return 0;
-  SA_CATCH(-1)
 }
 
 int sa_pg_barrier(sa_pg* pg) {
-  SA_TRY
-  TORCH_CHECK(pg, "process group is null");
-  guarded(pg->rank, "barrier", [&] {
+  return collective(pg, "barrier", [&] {
     c10d::BarrierOptions opts;
     opts.timeout = pg->timeout;
-    std::vector<c10::intrusive_ptr<c10d::Work>> works{pg->pg->barrier(opts)};
-    wait_all(pg, works);
+    pg->pg->barrier(opts)->wait(pg->timeout);
   });
-  return 0;
-  SA_CATCH(-1)
 }
 
 }  // extern "C"
