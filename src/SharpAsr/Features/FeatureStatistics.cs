@@ -1,5 +1,5 @@
-using SharpTorch;
 using SharpAsr.Config;
+using SharpTorch;
 
 namespace SharpAsr.Features;
 

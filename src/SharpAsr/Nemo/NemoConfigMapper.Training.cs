@@ -1,6 +1,4 @@
 using SharpAsr.Config;
-using SharpAsr.Data;
-using SharpAsr.Features.Augmentation;
 using YamlDotNet.RepresentationModel;
 
 namespace SharpAsr.Nemo;

@@ -1,5 +1,4 @@
 using SharpAsr.Config;
-using SharpAsr.Features;
 using SharpAsr.Models;
 using SharpAsr.Models.ContextNet;
 using YamlDotNet.RepresentationModel;

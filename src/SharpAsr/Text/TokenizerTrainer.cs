@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SharpTorch;
 using SharpAsr.Config;
+using SharpTorch;
 
 namespace SharpAsr.Text;
 

@@ -2,8 +2,8 @@ using SharpAsr.Config;
 using SharpAsr.Models;
 using SharpAsr.Models.Conformer;
 using SharpTorch;
-using Xunit;
 using SharpTorch.Serialization;
+using Xunit;
 
 namespace SharpAsr.Tests.Models;
 

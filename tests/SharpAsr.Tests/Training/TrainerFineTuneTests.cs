@@ -1,8 +1,8 @@
 using SharpAsr.Checkpoints;
+using SharpAsr.Config;
+using SharpAsr.Models;
 using SharpAsr.Nemo;
 using SharpAsr.Text;
-using SharpAsr.Models;
-using SharpAsr.Config;
 using SharpAsr.Training;
 using SharpTorch;
 using SharpTorch.Serialization;

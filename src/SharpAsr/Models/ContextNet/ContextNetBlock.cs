@@ -1,6 +1,6 @@
+using SharpAsr.Config;
 using SharpTorch;
 using SharpTorch.Nn;
-using SharpAsr.Config;
 
 namespace SharpAsr.Models.ContextNet;
 
