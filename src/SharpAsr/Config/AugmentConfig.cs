@@ -6,7 +6,8 @@ namespace SharpAsr.Config;
 /// Training-time augmentation (config section <c>augment:</c>), all off by default: waveform augmentations
 /// (<c>audio:</c> speed_perturb, noise, narrowband, trim_silence), vocal tract length perturbation of the mel filters
 /// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch, batch position), so a
-/// resumed run sees the same augmented batches.
+/// resumed run sees the same augmented batches. These classes are the settings only; what each augmentation does to
+/// the audio or features is in Features/Augmentation (extension blocks over these classes).
 /// </summary>
 public sealed class AugmentConfig
 {
