@@ -95,7 +95,10 @@ internal static class TrainCommand
             var valManifests = CliErrors.SplitManifests(parse.GetValue(val), out var valExtra);
             var trainTarFiles = CliErrors.SplitManifests(parse.GetValue(trainTars), out var trainTarExtra);
             var valTarFiles = CliErrors.SplitManifests(parse.GetValue(valTars), out var valTarExtra);
-            var overrides = CliErrors.CheckOverrides(trainExtra.Concat(valExtra).Concat(trainTarExtra).Concat(valTarExtra)
+            // the same for the tensor-name patterns (a regular expression never needs '=')
+            var includes = CliErrors.SplitManifests(parse.GetValue(initInclude), out var includeExtra);
+            var excludes = CliErrors.SplitManifests(parse.GetValue(initExclude), out var excludeExtra);
+            var overrides = CliErrors.CheckOverrides(trainExtra.Concat(valExtra).Concat(trainTarExtra).Concat(valTarExtra).Concat(includeExtra).Concat(excludeExtra)
                 .Concat(parse.GetValue(rest) ?? Array.Empty<string>()), known);
             var path = ConfigFile(parse.GetValue(config), parse.GetValue(configPath), parse.GetValue(configName));
             var loaded = TrainingConfigFile.Load(path, overrides, settings);
@@ -123,8 +126,8 @@ internal static class TrainCommand
                 OutputDir = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
                 InitFrom = initFromPath,
-                InitInclude = (parse.GetValue(initInclude) is { Length: > 0 } inc ? inc.ToList() : loaded.InitInclude),
-                InitExclude = (parse.GetValue(initExclude) is { Length: > 0 } exc ? exc.ToList() : loaded.InitExclude),
+                InitInclude = includes.Count > 0 ? includes : loaded.InitInclude,
+                InitExclude = excludes.Count > 0 ? excludes : loaded.InitExclude,
                 FreezeEncoder = parse.GetValue(freezeEncoder) || loaded.FreezeEncoder,
                 ConfigReport = report,
                 Timestamp = parse.GetValue(timestamp),
