@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpAsr.Config;
 using SharpAsr.Data.Prepare;
+using SharpAsr.Data.Tarred;
 using SharpAsr.Training;
 using SharpAsr.Training.Distributed;
 
@@ -25,6 +26,10 @@ internal static class TrainCommand
         var val = new Option<string[]>("--val-manifests") { Description = "manifests to validate on (WER)", AllowMultipleArgumentsPerToken = true };
         var valAudioDir = new Option<string?>("--val-audio-dir") { Description = "caiman: validate on this audio folder, with --val-txt-dir's same-stem .txt transcripts" };
         var valTxtDir = new Option<string?>("--val-txt-dir") { Description = "caiman: the transcripts of --val-audio-dir" };
+        // caiman's WebDataset shards (docs/caiman.md): audio + same-key .txt members; names/globs in --data-dir, or paths
+        var trainTars = new Option<string[]>("--train-tar-files") { Description = "caiman: train on WebDataset tar shards (each audio member beside its same-key .txt transcript) instead of manifests: names or globs of files in --data-dir, or paths when --data-dir is / or not given", AllowMultipleArgumentsPerToken = true };
+        var valTars = new Option<string[]>("--val-tar-files") { Description = "caiman: validate on WebDataset tar shards (as --train-tar-files; unpacked once into a temporary folder)", AllowMultipleArgumentsPerToken = true };
+        var readFromTar = new Option<bool>("--read-from-tar") { Description = "caiman: the data are --train-tar-files / --val-tar-files (accepted; giving those is enough)" };
         var dataDir = new Option<string?>("--data-dir", "--dataset_dir") { Description = "relative audio paths resolve here instead of the manifest's folder" };
         var output = new Option<string>("--output-dir") { Description = "checkpoints, logs, TensorBoard files", DefaultValueFactory = _ => "out" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output-dir from its last checkpoint" };
@@ -61,7 +66,7 @@ internal static class TrainCommand
             (new Option<string?>("--seed"), "train.seed"),
         };
         var rest = new Argument<string[]>("overrides") { Description = "dotted overrides of the config file's own keys, e.g. optim.lr=1e-3 (SharpASR), model.encoder.n_layers=2 (NeMo, Hydra rules: +new.key=v, ~drop.key)", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { config, configPath, configName, train, val, valAudioDir, valTxtDir, dataDir, output, resume, initFrom, fineTune, skipCheck, initInclude, initExclude, freezeEncoder, dryRun, profile, timestamp, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { config, configPath, configName, train, val, valAudioDir, valTxtDir, trainTars, valTars, readFromTar, dataDir, output, resume, initFrom, fineTune, skipCheck, initInclude, initExclude, freezeEncoder, dryRun, profile, timestamp, nproc, distBackend, distTimeout }) cmd.Options.Add(o);
         foreach (var (o, key) in flagKeys)
         {
             o.Description ??= $"sets {key}";
@@ -88,11 +93,23 @@ internal static class TrainCommand
             // --flags are taken back out (a manifest path never holds '=' and never starts with '-')
             var trainManifests = CliErrors.SplitManifests(parse.GetValue(train), out var trainExtra);
             var valManifests = CliErrors.SplitManifests(parse.GetValue(val), out var valExtra);
-            var overrides = CliErrors.CheckOverrides(trainExtra.Concat(valExtra).Concat(parse.GetValue(rest) ?? Array.Empty<string>()), known);
+            var trainTarFiles = CliErrors.SplitManifests(parse.GetValue(trainTars), out var trainTarExtra);
+            var valTarFiles = CliErrors.SplitManifests(parse.GetValue(valTars), out var valTarExtra);
+            // the same for the tensor-name patterns (a regular expression never needs '=')
+            var includes = CliErrors.SplitManifests(parse.GetValue(initInclude), out var includeExtra);
+            var excludes = CliErrors.SplitManifests(parse.GetValue(initExclude), out var excludeExtra);
+            var overrides = CliErrors.CheckOverrides(trainExtra.Concat(valExtra).Concat(trainTarExtra).Concat(valTarExtra).Concat(includeExtra).Concat(excludeExtra)
+                .Concat(parse.GetValue(rest) ?? Array.Empty<string>()), known);
             var path = ConfigFile(parse.GetValue(config), parse.GetValue(configPath), parse.GetValue(configName));
             var loaded = TrainingConfigFile.Load(path, overrides, settings);
             var report = loaded.Report(path).ToList();
             valManifests.AddRange(FromFolders(parse.GetValue(valAudioDir), parse.GetValue(valTxtDir), report));
+            if (parse.GetValue(readFromTar) && trainTarFiles.Count + valTarFiles.Count == 0)
+                throw new ArgumentException("--read_from_tar reads WebDataset shards: give them with --train_tar_files and/or --val_tar_files");
+            var trainTarPaths = trainTarFiles.Count > 0 ? WebDatasetFiles.Resolve(parse.GetValue(dataDir), trainTarFiles, "--train_tar_files") : new List<string>();
+            var valTarPaths = valTarFiles.Count > 0 ? WebDatasetFiles.Resolve(parse.GetValue(dataDir), valTarFiles, "--val_tar_files") : new List<string>();
+            WebDatasetFiles.CheckDisjoint(trainTarPaths, valTarPaths);
+            if (!parse.GetValue(dryRun)) valManifests.AddRange(FromTars(valTarPaths, report));
             var initFromPath = parse.GetValue(initFrom) ?? loaded.InitFrom;
             if (parse.GetValue(fineTune) && initFromPath is null)
                 throw new ArgumentException("--fine-tune starts from a checkpoint's weights: give it with --init-from (caiman: --ckpt)");
@@ -101,20 +118,22 @@ internal static class TrainCommand
             {
                 ConfigPath = path,
                 Overrides = overrides.Concat(settings).ToList(),
-                TrainManifests = trainManifests.Count > 0 ? trainManifests : loaded.TrainManifests,
+                // tar files replace the training manifests, including a NeMo file's own
+                TrainManifests = trainManifests.Count > 0 || trainTarPaths.Count > 0 ? trainManifests : loaded.TrainManifests,
+                TrainTarFiles = trainTarPaths,
                 ValManifests = valManifests.Count > 0 ? valManifests : loaded.ValManifests,
                 DataDir = parse.GetValue(dataDir),
                 OutputDir = parse.GetValue(output)!,
                 Resume = parse.GetValue(resume),
                 InitFrom = initFromPath,
-                InitInclude = (parse.GetValue(initInclude) is { Length: > 0 } inc ? inc.ToList() : loaded.InitInclude),
-                InitExclude = (parse.GetValue(initExclude) is { Length: > 0 } exc ? exc.ToList() : loaded.InitExclude),
+                InitInclude = includes.Count > 0 ? includes : loaded.InitInclude,
+                InitExclude = excludes.Count > 0 ? excludes : loaded.InitExclude,
                 FreezeEncoder = parse.GetValue(freezeEncoder) || loaded.FreezeEncoder,
                 ConfigReport = report,
                 Timestamp = parse.GetValue(timestamp),
             };
-            if (options.TrainManifests.Count == 0)
-                throw new ArgumentException("no training manifests: give --train-manifests (in a NeMo file: model.train_ds.manifest_filepath=…)");
+            if (options.TrainManifests.Count == 0 && options.TrainTarFiles.Count == 0)
+                throw new ArgumentException("no training manifests: give --train-manifests (in a NeMo file: model.train_ds.manifest_filepath=…; caiman's tar shards: --train_tar_files)");
             if (parse.GetValue(dryRun))
                 return TrainDryRun.Print(loaded.Config, options, Math.Max(1, parse.GetValue(nproc)), parse.InvocationConfiguration.Output);
             using var dist = DistributedContext.FromEnvironment(parse.GetValue(distBackend), TimeSpan.FromSeconds(parse.GetValue(distTimeout)));
@@ -137,6 +156,16 @@ internal static class TrainCommand
         if (name is null) throw new ArgumentException("no config: give --config FILE (NeMo: --config-path=DIR --config-name=NAME; caiman: --model_config FILE)");
         if (!Path.HasExtension(name)) name += ".yaml";
         return folder is null ? name : Path.Combine(folder, name);
+    }
+
+    /// <summary>caiman's --val_tar_files: the shards' pairs unpacked into a temporary folder, with a manifest.</summary>
+    static IEnumerable<string> FromTars(List<string> tars, List<string> report)
+    {
+        if (tars.Count == 0) yield break;
+        var folder = Directory.CreateTempSubdirectory("sharpasr-val-tar-").FullName;
+        var (manifest, count) = WebDatasetExtract.ToManifest(tars, folder);
+        report.Add($"validation from {tars.Count} tar file(s) (--val_tar_files): {count} utterances unpacked into {folder}");
+        yield return manifest;
     }
 
     /// <summary>caiman's --val_audio_dir + --val_txt_dir: a manifest of the pairs, written to a temporary folder.</summary>

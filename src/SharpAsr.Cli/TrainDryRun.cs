@@ -34,6 +34,16 @@ internal static class TrainDryRun
             seconds += kept.Sum(e => e.Duration) * m.Weight;
             texts.AddRange(kept.Select(e => normalizer.Normalize(e.Text)));
         }
+        if (options.TrainTarFiles.Count > 0)
+        {
+            // WebDataset shards have no manifest: their index (transcripts, audio headers) is what training reads first too
+            var kept = options.TrainTarFiles.SelectMany(Data.Tarred.WebDataset.Index)
+                .Where(e => e.Duration >= cfg.Train.MinDuration && e.Duration <= cfg.Train.MaxDuration).ToList();
+            lines.Add(string.Format(inv, "  {0} tar shards (--train_tar_files): {1} utterances, {2:0.00} h", options.TrainTarFiles.Count, kept.Count, kept.Sum(e => e.Duration) / 3600));
+            utterances += kept.Count;
+            seconds += kept.Sum(e => e.Duration);
+            texts.AddRange(kept.Select(e => normalizer.Normalize(e.Text)));
+        }
         // a char config without labels builds them from the training text, as the trainer does
         if (cfg.Tokenizer.Type.Equals("char", StringComparison.OrdinalIgnoreCase) && cfg.Tokenizer.Labels is not { Count: > 0 } && texts.Count > 0)
             cfg.Tokenizer.Labels = CharTokenizer.Build(texts).Labels.ToList();

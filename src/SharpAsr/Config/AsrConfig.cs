@@ -130,6 +130,8 @@ public sealed class TrainConfig
     public int NumBuckets { get; set; } = 8;
     /// <summary>Background workers that decode and featurize batches.</summary>
     public int NumWorkers { get; set; } = 1;
+    /// <summary>libtorch threads of the training steps (torch.set_num_threads); 0: OMP_NUM_THREADS when set (the distributed launcher sets cores ÷ processes), else every core. The loader's workers run beside them.</summary>
+    public int NumThreads { get; set; }
     /// <summary>Batches prepared ahead of training.</summary>
     public int Prefetch { get; set; } = 4;
     /// <summary>Seed of every random choice (batch order, dither, augmentation, initial weights).</summary>

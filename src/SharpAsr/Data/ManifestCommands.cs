@@ -32,7 +32,8 @@ public static class ManifestCommands
     public static int FromDir(string audioDir, string? tsv, string? textDir, string outManifest, TextWriter log)
     {
         if ((tsv is null) == (textDir is null)) throw new ArgumentException("give exactly one of --tsv FILE or --text-dir DIR");
-        var p = tsv is not null ? FromDirPreparer.FromTsv(audioDir, tsv, outManifest) : FromDirPreparer.FromTextFolder(audioDir, textDir!, outManifest);
+        var p = tsv is not null ? FromDirPreparer.FromTsv(audioDir, tsv, outManifest, progress: true)
+            : FromDirPreparer.FromTextFolder(audioDir, textDir!, outManifest, progress: true);
         log.WriteLine(p);
         return Report(p.Problems, log, p.Entries.Count);
     }

@@ -8,6 +8,8 @@ public sealed class TrainOptions
     public List<string> Overrides { get; init; } = new();
     public List<string> TrainManifests { get; init; } = new();
     public List<string> ValManifests { get; init; } = new();
+    /// <summary>caiman's --train_tar_files, resolved: WebDataset shards (audio + same-key .txt) to train on instead of manifests.</summary>
+    public List<string> TrainTarFiles { get; init; } = new();
     /// <summary>Relative audio paths resolve here (caiman's --data-dir) instead of the manifest's folder.</summary>
     public string? DataDir { get; init; }
     public required string OutputDir { get; init; }

@@ -79,6 +79,8 @@ public sealed class Trainer : IDisposable
         int epochOfNext = State.Epoch, positionOfNext = State.Position;
         Model.Train();
         Optimizer.ZeroGrad();
+        // libtorch's thread count is OpenMP's, kept per calling thread: set it on the thread that runs the steps
+        Torch.NumThreads = TrainingThreads.Resolve(t.NumThreads);
         // per-thread CPU mode: set on the thread that runs the steps (and libtorch's pool)
         bool flushed = t.FlushDenormal && Torch.SetFlushDenormal(true);
         _log.Write($"cpu: {Torch.NumThreads} libtorch thread(s), OpenBLAS kernels {BlasCore.Describe()}, denormals {(flushed ? "flushed to zero" : "kept")}");

@@ -11,7 +11,8 @@ namespace SharpAsr.Training;
 /// Where the trainer's batches come from, chosen by the config and <c>--train-manifests</c>:
 /// audio files batched by <see cref="BucketBatchSampler"/>; audio files of several manifests mixed by weight
 /// (<c>a.json:2 b.json:0.5</c>, any weight ≠ 1) by <see cref="WeightedMixSampler"/>, which buckets the mix the same
-/// way; or tar shards (<c>train.is_tarred</c>) streamed by <see cref="TarredDataset"/>. Every source is deterministic
+/// way; or tar shards streamed by <see cref="TarredDataset"/> (NeMo's layout, <c>train.is_tarred</c>) or by
+/// <see cref="WebDataset"/> (caiman's <c>--train_tar_files</c>). Every source is deterministic
 /// for (seed, epoch, rank), so a run resumes at a saved (epoch, position), and splits its data over the ranks of
 /// <see cref="DistributedContext"/> so that all ranks take the same number of batches per epoch.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class TrainingData
     readonly List<Utterance>? _files;
     readonly BucketBatchSampler? _bucket;
     readonly WeightedMixSampler? _mix;
-    readonly TarredDataset? _tarred;
+    readonly ITarredSamples? _tarred;
     // tar shards: the epoch ends after this many batches on every rank (the fewest any rank's shards fill)
     readonly int _tarredBatches = int.MaxValue;
 
@@ -47,9 +48,11 @@ public sealed class TrainingData
             throw new ArgumentException($"--train-manifests names {twice.First().Path} {twice.Count()} times; give it once with the weight you want (path:weight)");
         var filter = new DatasetFilter(t.MinDuration, t.MaxDuration, t.MaxTranscriptChars, t.MaxTokens);
         int rank = dist?.Rank ?? 0, world = dist?.WorldSize ?? 1;
-        if (t.IsTarred)
+        if (o.TrainTarFiles.Count > 0 && (t.IsTarred || Manifests.Count > 0))
+            throw new ArgumentException("--train_tar_files replaces the training manifests: give either tar files or --train-manifests (with train.is_tarred), not both");
+        if (t.IsTarred || o.TrainTarFiles.Count > 0)
         {
-            _tarred = OpenTarred(t, Manifests, filter, encoder, rank, world, report);
+            _tarred = t.IsTarred ? OpenTarred(t, Manifests, filter, encoder, rank, world, report) : OpenWebDataset(t, o.TrainTarFiles, filter, encoder, rank, world, report);
             Count = _tarred.Count;
             int batches = (Count + Math.Max(1, t.BatchSize) - 1) / Math.Max(1, t.BatchSize);
             var empty = new List<int>();
@@ -110,6 +113,19 @@ public sealed class TrainingData
             TarPaths = t.TarredAudioFilepaths, ShuffleN = t.ShuffleN, Strategy = strategy, Rank = rank, WorldSize = world, Seed = t.Seed,
         };
         var dataset = TarredDataset.Open(manifests[0].Path, options, encoder, filter, out var summary);
+        report("train", summary);
+        return dataset;
+    }
+
+    // caiman's WebDataset shards: no manifest; the shards are indexed when opened
+    static WebDataset OpenWebDataset(TrainConfig t, List<string> tars, DatasetFilter filter, TranscriptEncoder encoder,
+        int rank, int world, Action<string, DatasetSummary> report)
+    {
+        ShardStrategy strategy;
+        try { strategy = ShardSplit.ParseStrategy(t.ShardStrategy); }
+        catch (ArgumentException e) { throw new ConfigException($"train.{e.Message}"); }
+        var summary = new DatasetSummary();
+        var dataset = new WebDataset(tars, encoder, filter, summary, t.ShuffleN, strategy, rank, world, t.Seed);
         report("train", summary);
         return dataset;
     }

@@ -34,7 +34,7 @@ public sealed class TrainingSetup
 
     public static TrainingSetup Build(AsrConfig cfg, TrainOptions o, DistributedContext? dist)
     {
-        if (o.TrainManifests.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
+        if (o.TrainManifests.Count == 0 && o.TrainTarFiles.Count == 0) throw new ArgumentException("no training manifests given (--train-manifests)");
         if (o.InitFrom is null && (o.InitInclude.Count > 0 || o.InitExclude.Count > 0))
             throw new ArgumentException("--init-include / --init-exclude choose tensors of --init-from, which is not given");
         TrainingInputs.CheckExist(o);
@@ -93,9 +93,14 @@ public sealed class TrainingSetup
     }
 
     // char labels from the training transcripts (normalised) when the config lists none, as NeMo users often do
-    static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer) =>
-        TokenizerFactory.TryCreate(cfg.Tokenizer) ?? CharTokenizer.Build(
-            TrainingData.Parse(o).SelectMany(m => ManifestReader.Read(m.Path, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
+    static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer)
+    {
+        if (TokenizerFactory.TryCreate(cfg.Tokenizer) is { } tokenizer) return tokenizer;
+        // WebDataset transcripts are inside the shards, which are read after the tokenizer is made
+        if (o.TrainTarFiles.Count > 0)
+            throw new ConfigException("with --train_tar_files give the tokenizer (tokenizer.labels, or a SentencePiece model): labels are built from training manifests only");
+        return CharTokenizer.Build(TrainingData.Parse(o).SelectMany(m => ManifestReader.Read(m.Path, o.DataDir).Entries).Select(e => normalizer.Normalize(e.Text)));
+    }
 
     static UnencodablePolicy UnencodablePolicyOf(TrainConfig t) => t.Unencodable.ToLowerInvariant() switch
     {

@@ -76,4 +76,23 @@ internal static class DataTestFiles
         ms.Write(new byte[1024]);
         return ms.ToArray();
     }
+
+    /// <summary>A tar of the members in the given order (a WebDataset shard when audio and .txt alternate), written as GNU tar writes it.</summary>
+    public static string Tar(string path, IEnumerable<(string Name, byte[] Data)> members)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var stream = File.Create(path);
+        using var tar = new System.Formats.Tar.TarWriter(stream, System.Formats.Tar.TarEntryFormat.Gnu);
+        foreach (var (name, data) in members)
+            tar.WriteEntry(new System.Formats.Tar.GnuTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+        return path;
+    }
+
+    /// <summary>WebDataset members of manifest rows: KEY.ext (the audio file's name) then KEY.txt (its transcript).</summary>
+    public static IEnumerable<(string Name, byte[] Data)> Pairs(IEnumerable<(string Audio, string Text)> rows) =>
+        rows.SelectMany(r => new[]
+        {
+            (Path.GetFileName(r.Audio), File.ReadAllBytes(r.Audio)),
+            (Path.GetFileNameWithoutExtension(r.Audio) + ".txt", Encoding.UTF8.GetBytes(r.Text + "\n")),
+        });
 }

@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace SharpAsr.Tests.Docs;
 
 /// <summary>One command line of a fenced shell block in README.md or docs/*.md, split into words as a shell would.</summary>
-public sealed record DocCommand(string File, int Line, string Text, IReadOnlyList<string> Words)
+/// <param name="Block">the number of its shell block on the page, from 1</param>
+public sealed record DocCommand(string File, int Line, string Text, IReadOnlyList<string> Words, int Block = 0)
 {
     public string Where => $"{File}:{Line}";
     public override string ToString() => $"{Where}: {Text}";
@@ -28,14 +29,14 @@ public static class DocCodeBlocks
         var result = new List<DocCommand>();
         bool inBlock = false, wanted = under is null, seenHeading = under is null, done = false;
         var pending = new StringBuilder();
-        int start = 0;
+        int start = 0, block = 0;
         for (int i = 0; i < lines.Length && !done; i++)
         {
             var l = lines[i];
             if (!inBlock && under is not null && l.StartsWith("#") && l.TrimStart('#').Trim() == under) seenHeading = true;
             if (l.StartsWith("```"))
             {
-                if (!inBlock) { inBlock = true; wanted = seenHeading && l.Trim() is "```sh" or "```bash"; }
+                if (!inBlock) { inBlock = true; wanted = seenHeading && l.Trim() is "```sh" or "```bash"; if (wanted) block++; }
                 else { inBlock = false; if (wanted && under is not null) done = true; }
                 continue;
             }
@@ -46,7 +47,7 @@ public static class DocCodeBlocks
             pending.Append(text);
             var full = pending.ToString().Trim();
             pending.Clear();
-            if (full.Length > 0) result.Add(new DocCommand(name, start, full, Words(full)));
+            if (full.Length > 0) result.Add(new DocCommand(name, start, full, Words(full), block));
         }
         return result;
     }

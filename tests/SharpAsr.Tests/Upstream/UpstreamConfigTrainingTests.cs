@@ -64,6 +64,48 @@ public sealed class UpstreamConfigTrainingTests(TrainerCorpusFixture fx)
         Assert.True(System.IO.File.Exists(Path.Combine(output, "training_args_caiman-test.json")));
     }
 
+    // caiman's WebDataset layout: --read_from_tar --data_dir D --train_tar_files 'train_*.tar' --val_tar_files 'dev_*.tar'
+    [Fact]
+    public void CaimanFile_TrainsThreeSteps_FromWebDatasetTarsWithCaimansFlags()
+    {
+        var output = fx.NewOutputDir("caiman-tar");
+        var data = Directory.CreateTempSubdirectory("sharpasr-wds-").FullName;
+        var train = SharpAsr.Data.ManifestReader.Read(fx.Corpus.TrainManifest).Entries;
+        for (int s = 0; s < 2; s++)
+            Tests.Data.DataTestFiles.Tar(Path.Combine(data, $"train_{s}.tar"), Tests.Data.DataTestFiles.Pairs(train.Where((_, i) => i % 2 == s).Select(e => (e.AudioPath, e.Text))));
+        Tests.Data.DataTestFiles.Tar(Path.Combine(data, "dev_0.tar"),
+            Tests.Data.DataTestFiles.Pairs(SharpAsr.Data.ManifestReader.Read(fx.Corpus.DevManifest).Entries.Select(e => (e.AudioPath, e.Text))));
+        var args = new List<string>
+        {
+            "train", "--model_config", File(CaimanTesting), "--read_from_tar", "--data_dir", data, "--train_tar_files", "train_*.tar", "--val_tar_files", "dev_*.tar",
+            "--num_gpus", "1", "--global_batch_size", "4", "--training_steps", "3", "--val_frequency", "3",
+            "--warmup_steps", "1", "--hold_steps", "1", "--half_life_steps", "2", "--val_batch_size", "2", "--output_dir", output,
+        };
+        args.AddRange(DataOverrides(CaimanTesting, "", "", Tokenizer()));
+        args.AddRange(SizeOverrides(CaimanTesting));
+        var dry = CliRunner.Run(args.Append("--dry-run").ToArray());
+        Assert.True(dry.ExitCode == 0, dry.Error);
+        Assert.Contains($"2 tar shards (--train_tar_files): {train.Count} utterances", dry.Output);
+        AssertTrained(CliRunner.Run(args.ToArray()), output, "caiman");
+        var log = System.IO.File.ReadAllText(Directory.GetFiles(output, "training_log_*.txt").Single());
+        Assert.Contains("data train: tar shards: 2 of 2 on this rank", log);
+        Assert.Contains($"train: {train.Count} utterances", log);
+        Assert.Contains("validation from 1 tar file(s) (--val_tar_files): 4 utterances", log);
+        Assert.Matches(@"val_tar_files.*WER", log);
+    }
+
+    [Fact]
+    public void CaimanTarFiles_WithAnAudioMemberMissingItsTranscript_FailNamingTheTarAndMember()
+    {
+        var data = Directory.CreateTempSubdirectory("sharpasr-wds-").FullName;
+        var e = SharpAsr.Data.ManifestReader.Read(fx.Corpus.TrainManifest).Entries[0];
+        var tar = Tests.Data.DataTestFiles.Tar(Path.Combine(data, "train_0.tar"), new[] { (Path.GetFileName(e.AudioPath), System.IO.File.ReadAllBytes(e.AudioPath)) });
+        var r = CliRunner.Run("train", "--model_config", File(CaimanTesting), "--data_dir", data, "--train_tar_files", "train_0.tar", "--output_dir", fx.NewOutputDir("caiman-bad"),
+            DataOverrides(CaimanTesting, "", "", Tokenizer())[0], SizeOverrides(CaimanTesting)[0]);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains($"{tar}: audio '{Path.GetFileName(e.AudioPath)}' has no transcript", r.Error);
+    }
+
     static void AssertTrained(CliRunner.Result r, string output, string layout)
     {
         Assert.True(r.ExitCode == 0, r.Error + r.Output);

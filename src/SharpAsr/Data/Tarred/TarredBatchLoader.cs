@@ -11,7 +11,7 @@ namespace SharpAsr.Data.Tarred;
 /// passes its position: the stream is replayed to that batch without decoding anything before it.
 /// <paramref name="augment"/>: training-time augmentation, as <see cref="BatchLoader"/> applies it.
 /// </summary>
-public sealed class TarredBatchLoader(TarredDataset dataset, Featurizer featurizer, bool training, int batchSize, int workers, int prefetch, int seed,
+public sealed class TarredBatchLoader(ITarredSamples dataset, Featurizer featurizer, bool training, int batchSize, int workers, int prefetch, int seed,
     AugmentConfig? augment = null)
 {
     /// <param name="maxBatches">the epoch ends after this many batches (data-parallel ranks agree on one count to stay in lockstep)</param>

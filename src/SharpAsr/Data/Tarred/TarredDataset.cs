@@ -25,7 +25,7 @@ public sealed record TarredSample(Utterance Utterance, byte[] Audio, string Tar,
 /// cut into segments; members with none — filtered out — are skipped), through a shuffle buffer of
 /// <c>shuffle_n</c> samples. Everything is deterministic for (seed, epoch, rank).
 /// </summary>
-public sealed class TarredDataset
+public sealed class TarredDataset : ITarredSamples
 {
     /// <summary>(shard_id, member name) → its utterances; entries without shard_id are under -1 and match in any shard.</summary>
     readonly Dictionary<(int Shard, string Name), List<Utterance>> _byMember;
