@@ -5,8 +5,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-# test classes train in parallel: one libtorch thread each (the trainer would otherwise take every core)
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e

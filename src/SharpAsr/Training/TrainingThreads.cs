@@ -1,20 +1,21 @@
 namespace SharpAsr.Training;
 
 /// <summary>
-/// How many libtorch threads run the training steps. PyTorch uses every core unless OMP_NUM_THREADS says
-/// otherwise; a .NET thread calling into libtorch gets OpenMP's single-thread default instead, so the trainer
-/// asks for the cores itself. OpenBLAS stays at one thread (the launcher's OPENBLAS_NUM_THREADS=1): libtorch's
-/// threads each calling a multi-threaded BLAS oversubscribe the cores.
+/// How many libtorch threads run the training steps. One unless train.num_threads or OMP_NUM_THREADS says more
+/// (the distributed launcher sets cores ÷ processes): matmuls go to single-threaded OpenBLAS (the launcher's
+/// OPENBLAS_NUM_THREADS=1, since libtorch's threads each calling a multi-threaded BLAS oversubscribe the cores) and
+/// the LSTM recurrence is sequential, so a second libtorch thread only splits element-wise work, and the batch
+/// loader needs the other core: on the demo, 2 threads on 2 cores trained at 225–247 audio-s/s against 252–256
+/// with one (docs/training.md).
 /// </summary>
 public static class TrainingThreads
 {
-    /// <summary>train.num_threads when positive, else OMP_NUM_THREADS when set, else every core.</summary>
-    public static int Resolve(int configured, string? ompNumThreads = null, int? cores = null)
+    /// <summary>train.num_threads when positive, else OMP_NUM_THREADS when set, else 1.</summary>
+    public static int Resolve(int configured, string? ompNumThreads = null)
     {
-        if (configured < 0) throw new ArgumentException($"train.num_threads must be ≥ 0 (0 = automatic), got {configured}");
+        if (configured < 0) throw new ArgumentException($"train.num_threads must be ≥ 0 (0 = OMP_NUM_THREADS, else 1), got {configured}");
         if (configured > 0) return configured;
         ompNumThreads ??= Environment.GetEnvironmentVariable("OMP_NUM_THREADS");
-        if (int.TryParse(ompNumThreads, out var omp) && omp > 0) return omp;
-        return Math.Max(1, cores ?? Environment.ProcessorCount);
+        return int.TryParse(ompNumThreads, out var omp) && omp > 0 ? omp : 1;
     }
 }
