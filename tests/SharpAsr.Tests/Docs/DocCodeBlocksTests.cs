@@ -99,17 +99,9 @@ public class DocCodeBlocksTests(TrainerCorpusFixture fx)
 
         // the files the block names, made from the shared espeak-ng corpus
         var work = fx.NewOutputDir("readme");
-        var wavs = Directory.CreateDirectory(Path.Combine(work, "wavs")).FullName;
-        var (train, _) = ManifestReader.Read(fx.Corpus.TrainManifest);
-        var tsv = new List<string>();
-        foreach (var e in train)
-        {
-            File.Copy(e.AudioPath, Path.Combine(wavs, Path.GetFileName(e.AudioPath)));
-            tsv.Add($"{Path.GetFileName(e.AudioPath)}\t{e.Text}");
-        }
-        File.WriteAllLines(Path.Combine(work, "transcripts.tsv"), tsv);
-        WithAbsolutePaths(fx.Corpus.DevManifest, Path.Combine(work, "dev.json"));
-        WithAbsolutePaths(fx.Corpus.TestManifest, Path.Combine(work, "test.json"));
+        var train = DocWorkspace.WavsAndTranscripts(fx, work);
+        DocWorkspace.WithAbsolutePaths(fx.Corpus.DevManifest, Path.Combine(work, "dev.json"));
+        DocWorkspace.WithAbsolutePaths(fx.Corpus.TestManifest, Path.Combine(work, "test.json"));
         File.Copy(train[0].AudioPath, Path.Combine(work, "recording.wav"));
         Directory.CreateDirectory(Path.Combine(work, "more"));
         File.Copy(train[1].AudioPath, Path.Combine(work, "more", "b.wav"));
@@ -133,13 +125,5 @@ public class DocCodeBlocksTests(TrainerCorpusFixture fx)
             Assert.True(p.ExitCode == 0, $"{c}: exit code {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
         }
         Assert.True(File.Exists(Path.Combine(work, "model.sasr")), "the block made no model.sasr");
-    }
-
-    /// <summary>The corpus's manifest with its audio paths made absolute, so it works from another folder.</summary>
-    static void WithAbsolutePaths(string manifest, string to)
-    {
-        var (entries, _) = ManifestReader.Read(manifest);
-        File.WriteAllLines(to, entries.Select(e => System.Text.Json.JsonSerializer.Serialize(
-            new Dictionary<string, object> { ["audio_filepath"] = e.AudioPath, ["duration"] = e.Duration, ["text"] = e.Text })));
     }
 }

@@ -36,15 +36,7 @@ internal sealed class DocWorkspace
     DocWorkspace(TrainerCorpusFixture fx)
     {
         Inputs = Path.Combine(fx.Folder, "doc-inputs");
-        var wavs = Directory.CreateDirectory(Path.Combine(Inputs, "wavs")).FullName;
-        var (train, _) = ManifestReader.Read(fx.Corpus.TrainManifest);
-        var tsv = new List<string>();
-        foreach (var e in train)
-        {
-            File.Copy(e.AudioPath, Path.Combine(wavs, Path.GetFileName(e.AudioPath)));
-            tsv.Add($"{Path.GetFileName(e.AudioPath)}\t{e.Text}");
-        }
-        File.WriteAllLines(Path.Combine(Inputs, "transcripts.tsv"), tsv);
+        var train = WavsAndTranscripts(fx, Inputs);
         WithAbsolutePaths(fx.Corpus.TrainManifest, Path.Combine(Inputs, "train.json"));
         WithAbsolutePaths(fx.Corpus.TrainManifest, Path.Combine(Inputs, "new.json"));
         WithAbsolutePaths(fx.Corpus.DevManifest, Path.Combine(Inputs, "dev.json"));
@@ -114,7 +106,23 @@ internal sealed class DocWorkspace
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    static void WithAbsolutePaths(string manifest, string to)
+    /// <summary>The corpus's training audio as wavs/*.wav and transcripts.tsv in <paramref name="folder"/>, as a user brings their own data.</summary>
+    internal static List<ManifestEntry> WavsAndTranscripts(TrainerCorpusFixture fx, string folder)
+    {
+        var wavs = Directory.CreateDirectory(Path.Combine(folder, "wavs")).FullName;
+        var (train, _) = ManifestReader.Read(fx.Corpus.TrainManifest);
+        var tsv = new List<string>();
+        foreach (var e in train)
+        {
+            File.Copy(e.AudioPath, Path.Combine(wavs, Path.GetFileName(e.AudioPath)));
+            tsv.Add($"{Path.GetFileName(e.AudioPath)}\t{e.Text}");
+        }
+        File.WriteAllLines(Path.Combine(folder, "transcripts.tsv"), tsv);
+        return train;
+    }
+
+    /// <summary>The corpus's manifest with its audio paths made absolute, so it works from another folder.</summary>
+    internal static void WithAbsolutePaths(string manifest, string to)
     {
         var (entries, _) = ManifestReader.Read(manifest);
         File.WriteAllLines(to, entries.Select(e => System.Text.Json.JsonSerializer.Serialize(
