@@ -42,6 +42,14 @@ public static class Functional
     /// <summary>Rows of <paramref name="weight"/> picked by <paramref name="indices"/>; the padding row gets no gradient.</summary>
     public static Tensor Embedding(Tensor weight, Tensor indices, long paddingIdx = -1) => Ops.Embedding.Call(weight, indices, paddingIdx);
 
+    /// <summary>
+    /// CTC loss per utterance (reduction none, torch.nn.functional.ctc_loss): <paramref name="logProbs"/> [T, B, C]
+    /// log-softmaxed, <paramref name="targets"/> [B, S] int64 padded, lengths [B] int64. zero_infinity: an
+    /// utterance with more tokens than frames gets 0 and no gradient instead of ∞.
+    /// </summary>
+    public static Tensor CtcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, long blank, bool zeroInfinity = true) =>
+        Ops.CtcLoss.Call(logProbs, targets, inputLengths, targetLengths, blank, 0L, zeroInfinity);
+
     public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias, long stride = 1, long padding = 0, long dilation = 1, long groups = 1) =>
         Ops.Conv1d.Call(x, weight, bias, OpArg.Ints(stride), OpArg.Ints(padding), OpArg.Ints(dilation), groups);
 

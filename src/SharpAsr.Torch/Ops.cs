@@ -85,6 +85,7 @@ internal static class Ops
 
     // activations, normalisation, neural-network functions
     public static readonly Op Softmax = new("aten::softmax", "int"), LogSoftmax = new("aten::log_softmax", "int");
+    public static readonly Op CtcLoss = new("aten::ctc_loss", "Tensor");
     public static readonly Op ReluInplace = new("aten::relu_");
     public static readonly Op Relu = new("aten::relu"), Silu = new("aten::silu"), Tanh = new("aten::tanh"), Sigmoid = new("aten::sigmoid");
     public static readonly Op Glu = new("aten::glu"), Dropout = new("aten::dropout");

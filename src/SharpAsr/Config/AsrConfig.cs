@@ -55,6 +55,8 @@ public sealed class LossConfig
     public double DelayPenalty { get; set; }
     /// <summary>Clamp each logits-gradient element to ±clamp (unset = off).</summary>
     public double? Clamp { get; set; }
+    /// <summary>Weight w of an auxiliary CTC loss on the encoder (NeMo hybrid models' aux_ctc.ctc_loss_weight): the loss is (1 − w)·transducer + w·CTC, the CTC term reduced as loss.reduction; 0 = off.</summary>
+    public double CtcWeight { get; set; }
 }
 
 /// <summary>loss.pruned: k2/icefall's pruned RNN-T settings.</summary>

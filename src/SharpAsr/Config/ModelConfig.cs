@@ -12,6 +12,8 @@ public sealed class ModelConfig
     /// <c>simple_lm_proj</c>) for the pruned loss's trivial joiner; switched on by the trainer with loss.type pruned.
     /// </summary>
     public bool SimpleProjections { get; set; }
+    /// <summary>An encoder → V+1 projection for the auxiliary CTC loss (NeMo's hybrid models' ctc_decoder); switched on by the trainer with loss.ctc_weight above 0.</summary>
+    public bool CtcHead { get; set; }
 }
 
 public sealed class EncoderConfig

@@ -17,6 +17,7 @@ public sealed class TransducerLoss
     readonly int _subBatch;
     readonly PrunedRnntOptions? _pruned;
     readonly PrunedLossSchedule _prunedSchedule;
+    readonly double _ctcWeight;
 
     public TransducerLoss(LossConfig cfg)
     {
@@ -43,16 +44,40 @@ public sealed class TransducerLoss
             var m => throw new ConfigException($"loss.joint_mode '{m}': use plain, packed or sub_batched"),
         };
         _subBatch = cfg.SubBatch;
+        if (!(cfg.CtcWeight >= 0 && cfg.CtcWeight < 1)) throw new ConfigException($"loss.ctc_weight {cfg.CtcWeight}: use a weight in [0, 1) (0 = no CTC loss)");
+        _ctcWeight = cfg.CtcWeight;
     }
 
     /// <summary>The pruned loss needs the model's simple projections (<see cref="ModelConfig.SimpleProjections"/>).</summary>
     public bool NeedsSimpleProjections => _pruned != null;
+
+    /// <summary>The auxiliary CTC loss needs the model's CTC head (<see cref="ModelConfig.CtcHead"/>).</summary>
+    public bool NeedsCtcHead => _ctcWeight > 0;
 
     /// <summary>
     /// The loss of a batch from the encoder output (the encoder is run, and timed, by the caller): predictor, joint and
     /// loss. <paramref name="step"/> places the pruned loss in its warm-up.
     /// </summary>
     public Tensor Compute(Transducer model, Tensor encoded, Tensor encodedLengths, Tensor targets, Tensor targetLengths, long step)
+    {
+        var transducer = TransducerTerm(model, encoded, encodedLengths, targets, targetLengths, step);
+        if (_ctcWeight == 0) return transducer;
+        return (1 - _ctcWeight) * transducer + _ctcWeight * CtcTerm(model, encoded, encodedLengths, targets, targetLengths);
+    }
+
+    // CTC straight from the encoder: no predictor to lean on, so the encoder alone must put each token at its frames
+    Tensor CtcTerm(Transducer model, Tensor encoded, Tensor encodedLengths, Tensor targets, Tensor targetLengths)
+    {
+        var head = model.CtcHead ?? throw new InvalidOperationException("loss.ctc_weight > 0 needs model.ctc_head (the trainer switches it on)");
+        var logProbs = Functional.LogSoftmax(head.Forward(encoded), -1).Transpose(0, 1);   // [T, B, V+1]
+        using var frames = encodedLengths.To(DType.Int64);
+        using var tokens = targetLengths.To(DType.Int64);
+        using var labels = targets.To(DType.Int64);
+        var perUtterance = Functional.CtcLoss(logProbs, labels, frames, tokens, model.Blank);
+        return RnntReductions.Apply(perUtterance, _options.Reduction, targetLengths.ToLongArray());
+    }
+
+    Tensor TransducerTerm(Transducer model, Tensor encoded, Tensor encodedLengths, Tensor targets, Tensor targetLengths, long step)
     {
         var predicted = model.Predictor.Forward(targets, targetLengths);
         var encoderProjected = model.Joint.ProjectEncoder(encoded);

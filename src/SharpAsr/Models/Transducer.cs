@@ -16,6 +16,8 @@ public sealed class Transducer : Module
     /// <summary>Encoder → V+1 and predictor → V+1 projections of the pruned loss (null unless model.simple_projections).</summary>
     public Linear? SimpleAm { get; }
     public Linear? SimpleLm { get; }
+    /// <summary>Encoder → V+1 projection of the auxiliary CTC loss (null unless model.ctc_head); inference ignores it.</summary>
+    public Linear? CtcHead { get; }
     public long VocabSize { get; }
     public long Blank => VocabSize;
 
@@ -41,6 +43,7 @@ public sealed class Transducer : Module
             SimpleAm = RegisterModule("simple_am_proj", new Linear(Encoder.OutputDim, vocabSize + 1));
             SimpleLm = RegisterModule("simple_lm_proj", new Linear(Predictor.OutputDim, vocabSize + 1));
         }
+        if (cfg.CtcHead) CtcHead = RegisterModule("ctc_decoder", new Linear(Encoder.OutputDim, vocabSize + 1));
     }
 
     public (Tensor Output, Tensor Lengths) Encode(Tensor features, Tensor lengths) => Encoder.Forward(features, lengths);

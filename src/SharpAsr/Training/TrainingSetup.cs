@@ -41,6 +41,7 @@ public sealed class TrainingSetup
         var loss = new TransducerLoss(cfg.Loss);
         // the pruned loss needs the trivial joiner's projections; recorded in the saved config so the model reloads with them
         if (loss.NeedsSimpleProjections) cfg.Model.SimpleProjections = true;
+        if (loss.NeedsCtcHead) cfg.Model.CtcHead = true;
         var batchLine = TrainingPlan.ResolveBatch(cfg.Train, dist?.WorldSize ?? 1);   // before anything reads train.batch_size
         CheckpointPolicy.RefuseToOverwrite(o);
         bool main = dist?.IsMain ?? true;
