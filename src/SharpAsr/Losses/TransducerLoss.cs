@@ -46,6 +46,9 @@ public sealed class TransducerLoss
         _subBatch = cfg.SubBatch;
         if (!(cfg.CtcWeight >= 0 && cfg.CtcWeight < 1)) throw new ConfigException($"loss.ctc_weight {cfg.CtcWeight}: use a weight in [0, 1) (0 = no CTC loss)");
         _ctcWeight = cfg.CtcWeight;
+        // the sub-batched full loss puts the joint's gradients in place during the call, where a (1 − w) factor afterwards cannot reach them
+        if (_ctcWeight > 0 && _pruned == null && _jointMode == JointMemoryMode.SubBatched)
+            throw new ConfigException("loss.ctc_weight with loss.type rnnt and loss.joint_mode sub_batched: not supported (use joint_mode plain or packed, or loss.type pruned)");
     }
 
     /// <summary>The pruned loss needs the model's simple projections (<see cref="ModelConfig.SimpleProjections"/>).</summary>

@@ -35,5 +35,7 @@ public sealed class TrainerCtcLossTests(TrainerCorpusFixture fx)
     {
         var e = Assert.Throws<ConfigException>(() => new SharpAsr.Losses.TransducerLoss(new LossConfig { CtcWeight = 1 }));
         Assert.Contains("loss.ctc_weight", e.Message);
+        var sub = Assert.Throws<ConfigException>(() => new SharpAsr.Losses.TransducerLoss(new LossConfig { CtcWeight = 0.3, JointMode = "sub_batched" }));
+        Assert.Contains("sub_batched", sub.Message);
     }
 }
