@@ -65,16 +65,7 @@ public sealed class CtcLossTests
             using var noGrad = Torch.NoGrad();
             return Loss(Torch.Tensor(v, MaxT, Batch, Classes)).Sum().Item();
         }
-        const double eps = 1e-6;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            var plus = (double[])logits.Clone();
-            var minus = (double[])logits.Clone();
-            plus[i] += eps;
-            minus[i] -= eps;
-            double numeric = (Total(plus) - Total(minus)) / (2 * eps);
-            Assert.True(Math.Abs(numeric - analytic[i]) < 1e-7, $"element {i}: numeric {numeric}, analytic {analytic[i]}");
-        }
+        FiniteDifferences.AssertGradient(logits, analytic, Total);
     }
 
     [Fact]

@@ -117,16 +117,7 @@ public class RnntLossTests
             using var noGrad = Torch.NoGrad();
             return RnntLoss.Compute(Torch.Tensor(x, 3, MaxT, MaxU1, Vocab), y, f, u, options).Item();
         }
-        const double eps = 1e-6;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            var plus = (double[])logits.Clone();
-            var minus = (double[])logits.Clone();
-            plus[i] += eps;
-            minus[i] -= eps;
-            double numeric = (Loss(plus) - Loss(minus)) / (2 * eps);
-            Assert.True(Math.Abs(numeric - analytic[i]) < 1e-7, $"element {i}: numeric {numeric}, analytic {analytic[i]}");
-        }
+        FiniteDifferences.AssertGradient(logits, analytic, Loss);
     }
 
     [Fact]

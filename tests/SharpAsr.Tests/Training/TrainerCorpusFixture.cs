@@ -35,6 +35,10 @@ public sealed class TrainerCorpusFixture
         "schedule.warmup_steps=2", "schedule.hold_steps=2", "schedule.half_life_steps=4",
     };
 
+    /// <summary>The loss of each "step N/M  loss X …" line of a training log.</summary>
+    public static List<double> StepLosses(IEnumerable<string> log) =>
+        log.Where(l => l.StartsWith("step ")).Select(l => double.Parse(l.Split("loss ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
     public string NewOutputDir(string name) => Path.Combine(Folder, name + "-" + Guid.NewGuid().ToString("N")[..8]);
 
     public Trainer NewTrainer(string outputDir, IEnumerable<string> overrides, bool resume = false, string? trainManifest = null, List<string>? log = null)

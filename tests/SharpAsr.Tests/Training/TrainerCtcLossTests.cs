@@ -20,7 +20,7 @@ public sealed class TrainerCtcLossTests(TrainerCorpusFixture fx)
             Assert.Contains(t.Model.NamedParameters(), p => p.Name == "ctc_decoder.weight");
             t.Run();
         }
-        var losses = log.Where(l => l.StartsWith("step ")).Select(l => double.Parse(l.Split("loss ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var losses = TrainerCorpusFixture.StepLosses(log);
         Assert.Equal(8, losses.Count);
         Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
         Assert.True(losses[^1] < losses[0], $"loss should fall: {string.Join(", ", losses)}");

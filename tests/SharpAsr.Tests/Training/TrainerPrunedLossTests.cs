@@ -19,7 +19,7 @@ public sealed class TrainerPrunedLossTests(TrainerCorpusFixture fx)
             Assert.Contains(t.Model.NamedParameters(), p => p.Name == "simple_lm_proj.weight");
             t.Run();
         }
-        var losses = log.Where(l => l.StartsWith("step ")).Select(l => double.Parse(l.Split("loss ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var losses = TrainerCorpusFixture.StepLosses(log);
         Assert.Equal(8, losses.Count);
         Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
         // constant mix weights (no warm-up), so the mixed loss must fall as the model learns
