@@ -92,17 +92,19 @@ public static class Functional
     /// <summary>
     /// Multi-layer LSTM over a padded batch [B, T, in] with per-utterance lengths, as
     /// nn.LSTM over a packed sequence: outputs past each length are zero and the final state is taken
-    /// at each utterance's own last frame. <paramref name="weights"/> are (w_ih, w_hh, b_ih, b_hh) per layer.
-    /// Returns output [B, T, H] and (h, c) each [layers, B, H].
+    /// at each utterance's own last frame. <paramref name="weights"/> are (w_ih, w_hh, b_ih, b_hh) per layer (and
+    /// direction: forward then reverse when <paramref name="bidirectional"/>).
+    /// Returns output [B, T, H] ([B, T, 2H] bidirectional) and (h, c) each [layers · directions, B, H].
     /// </summary>
     public static (Tensor Output, Tensor H, Tensor C) Lstm(Tensor x, Tensor? lengths, IReadOnlyList<Tensor> weights, int numLayers,
-        Tensor? h0, Tensor? c0, double dropout, bool training)
+        Tensor? h0, Tensor? c0, double dropout, bool training, bool bidirectional = false)
     {
         long batch = x.Size(0), time = x.Size(1);
         long hidden = weights[1].Size(1);
+        long states = numLayers * (bidirectional ? 2L : 1L);
         using var scope = Torch.NewScope();
-        var h = h0 ?? Torch.Zeros(new[] { (long)numLayers, batch, hidden }, x.DType, x.Device);
-        var cc = c0 ?? Torch.Zeros(new[] { (long)numLayers, batch, hidden }, x.DType, x.Device);
+        var h = h0 ?? Torch.Zeros(new[] { states, batch, hidden }, x.DType, x.Device);
+        var cc = c0 ?? Torch.Zeros(new[] { states, batch, hidden }, x.DType, x.Device);
         var hx = new[] { h, cc };
         Tensor[] r;
         if (lengths is null)
@@ -115,7 +117,7 @@ public static class Functional
             c.Add((long)numLayers);
             c.Add(dropout);
             c.Add(training);
-            c.Add(false); // bidirectional
+            c.Add(bidirectional);
             c.Add(true);  // batch_first
             r = c.ReturnTensors();
         }
@@ -142,7 +144,7 @@ public static class Functional
             c.Add((long)numLayers);
             c.Add(dropout);
             c.Add(training);
-            c.Add(false);
+            c.Add(bidirectional);
             var lr = c.ReturnTensors();
             var unpack = new OpCall(Ops.PadPacked);
             unpack.Add(lr[0]);

@@ -31,6 +31,9 @@ public sealed class EncoderConfig
     /// <summary>Frames concatenated (and the frame rate divided) between pre and post layers.</summary>
     [ForType("lstm")]
     public int StackTimeFactor { get; set; } = 2;
+    /// <summary>Each LSTM layer also reads the utterance backwards (NeMo RNNEncoder's bidirectional): 2·hidden outputs, full-utterance context, no streaming.</summary>
+    [ForType("lstm")]
+    public bool Bidirectional { get; set; }
     [ForType("lstm", "conformer")]
     public double Dropout { get; set; } = 0.1;
     /// <summary>Initial bias of the LSTM forget gates (caiman: 1.0) so early training remembers.</summary>

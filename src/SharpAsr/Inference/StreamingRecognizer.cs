@@ -47,6 +47,8 @@ public sealed class StreamingRecognizer : IDisposable
                                         "load the model with preprocessor.normalize=fixed and dataset statistics (fixed_mean, fixed_std), or none");
         if (model.Model.Encoder is not LstmEncoder encoder)
             throw new ArgumentException($"streaming needs an LSTM encoder (this model's is {model.Model.Encoder.GetType().Name})");
+        if (model.Config.Model.Encoder.Bidirectional)
+            throw new ArgumentException("streaming needs a unidirectional encoder: this model's LSTM encoder is bidirectional (model.encoder.bidirectional), it reads each utterance from its end");
         var modules = model.Model.NamedModules().ToDictionary(m => m.Name, m => m.Module);
         _pre = (Lstm)modules["encoder.pre_rnn"];
         _post = (Lstm)modules["encoder.post_rnn"];

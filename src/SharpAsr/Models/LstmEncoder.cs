@@ -7,7 +7,8 @@ namespace SharpAsr.Models;
 /// <summary>
 /// caiman's LSTM encoder: LSTM layers over the (already frame-stacked) features, time stacking
 /// (concatenate k consecutive frames, keep every k-th: the frame rate drops k-fold), more LSTM layers.
-/// The projection to the joint's width lives in the joint (<c>joint.enc</c>), as in NeMo.
+/// The projection to the joint's width lives in the joint (<c>joint.enc</c>), as in NeMo. With
+/// <c>bidirectional</c> every layer also reads the utterance backwards (offline only: no streaming).
 /// Input [B, T, F] batch-first with frame lengths; output [B, ceil(T/k), H] with lengths ceil(len/k).
 /// </summary>
 public sealed class LstmEncoder : Module, IEncoder
@@ -22,12 +23,12 @@ public sealed class LstmEncoder : Module, IEncoder
     {
         if (cfg.PreLayers < 1 || cfg.PostLayers < 1) throw new ArgumentException("encoder.pre_layers and encoder.post_layers must be at least 1");
         StackTimeFactor = Math.Max(1, cfg.StackTimeFactor);
-        _pre = RegisterModule("pre_rnn", new Lstm(inputDim, cfg.Hidden, cfg.PreLayers, cfg.Dropout));
-        _post = RegisterModule("post_rnn", new Lstm((long)cfg.Hidden * StackTimeFactor, cfg.Hidden, cfg.PostLayers, cfg.Dropout));
+        _pre = RegisterModule("pre_rnn", new Lstm(inputDim, cfg.Hidden, cfg.PreLayers, cfg.Dropout, cfg.Bidirectional));
+        _post = RegisterModule("post_rnn", new Lstm(_pre.OutputSize * StackTimeFactor, cfg.Hidden, cfg.PostLayers, cfg.Dropout, cfg.Bidirectional));
         _dropout = RegisterModule("dropout", new Dropout(cfg.Dropout));
         LstmInit.Apply(_pre, cfg.WeightInitScale, cfg.ForgetGateBias);
         LstmInit.Apply(_post, cfg.WeightInitScale, cfg.ForgetGateBias);
-        OutputDim = cfg.Hidden;
+        OutputDim = _post.OutputSize;
     }
 
     public (Tensor Output, Tensor Lengths) Forward(Tensor features, Tensor lengths)

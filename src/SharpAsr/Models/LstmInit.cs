@@ -15,8 +15,9 @@ internal static class LstmInit
         using var scope = Torch.NewScope();
         using var noGrad = Torch.NoGrad();
         for (int l = 0; l < lstm.NumLayers; l++)
+        for (int d = 0; d < (lstm.Bidirectional ? 2 : 1); d++)
         {
-            var (wih, whh, bih, bhh) = lstm.Layer(l);
+            var (wih, whh, bih, bhh) = lstm.Layer(l, d);
             wih.Mul_(weightScale);
             whh.Mul_(weightScale);
             bih.Narrow(0, h, h).Fill_(forgetBias);

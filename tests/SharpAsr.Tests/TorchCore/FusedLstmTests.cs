@@ -120,6 +120,37 @@ public class FusedLstmTests
         for (int i = 0; i < inputs.Length; i++) AssertClose(grads[i]!, gradsRef[i]!, tol, $"gradient {i}");
     }
 
+    [Theory]
+    [InlineData(DType.Float64, 1e-10)]
+    [InlineData(DType.Float32, 1e-5)]
+    public void BidirectionalOutputsWithUnequalLengthsMatchPackedLibtorch(DType dtype, double tol)
+    {
+        // The reverse direction reads each utterance from its own last frame: libtorch's packed bidirectional LSTM
+        // never sees the padding, so any padding read by ForwardOutputs would show in the outputs or gradients.
+        using var scope = Torch.NewScope();
+        using var g = new Generator(13);
+        using var lstm = new Lstm(6, 5, numLayers: 2, bidirectional: true);
+        lstm.To(dtype);
+        Assert.Equal(10, lstm.OutputSize);
+        Assert.Contains(lstm.NamedParameters(), p => p.Name == "weight_hh_l1_reverse");
+        var weights = lstm.Parameters().ToArray();
+        Assert.Equal(new long[] { 20, 10 }, weights[8].Shape);  // layer 1 reads both directions of layer 0
+        var x = Torch.Randn(new long[] { 4, 9, 6 }, g, dtype).RequiresGrad_();
+        var lengths = Torch.Tensor(new long[] { 9, 2, 6, 1 });
+        var p = Torch.Randn(new long[] { 4, 9, 10 }, g, dtype);
+        var inputs = new[] { x }.Concat(weights).ToArray();
+
+        var y = lstm.ForwardOutputs(x, lengths);
+        var grads = Autograd.Grad(new[] { (y * p).Sum() }, inputs);
+        var (yRef, _, _) = F.Lstm(x, lengths, weights, 2, null, null, 0, true, bidirectional: true);
+        var gradsRef = Autograd.Grad(new[] { (yRef * p).Sum() }, inputs);
+
+        AssertClose(y, yRef, tol, "output");
+        Assert.All(y.Select(0, 1).Narrow(0, 2, 7).ToDoubleArray(), v => Assert.Equal(0.0, v));  // utterance 1's padding
+        for (int i = 0; i < inputs.Length; i++) AssertClose(grads[i]!, gradsRef[i]!, tol, $"gradient {i}");
+        Assert.Throws<InvalidOperationException>(() => lstm.Forward(x));
+    }
+
     [Fact]
     public void GradientMatchesFiniteDifferences()
     {

@@ -31,6 +31,25 @@ public sealed class TrainerCtcLossTests(TrainerCorpusFixture fx)
     }
 
     [Fact]
+    public void BidirectionalEncoderTrainsReloadsAndRefusesStreaming()
+    {
+        var dir = fx.NewOutputDir("bidirectional");
+        var log = new List<string>();
+        using (var t = fx.NewTrainer(dir, new[] { "model.encoder.bidirectional=true", "loss.ctc_weight=0.3",
+                   "train.steps=8", "train.batch_size=4", "train.save_every=0", "train.ema_decay=0" }, log: log))
+        {
+            Assert.Contains(t.Model.NamedParameters(), p => p.Name == "encoder.post_rnn.weight_ih_l0_reverse");
+            t.Run();
+        }
+        var losses = TrainerCorpusFixture.StepLosses(log);
+        Assert.True(losses[^1] < losses[0], $"loss should fall: {string.Join(", ", losses)}");
+        using var model = AsrModel.Load(Path.Combine(dir, "checkpoints", "last"), overrides: new[] { "preprocessor.normalize=none" });
+        Assert.True(model.Config.Model.Encoder.Bidirectional);
+        var e = Assert.Throws<ArgumentException>(() => new StreamingRecognizer(model));
+        Assert.Contains("bidirectional", e.Message);
+    }
+
+    [Fact]
     public void WeightOutsideZeroToOneIsRefusedByName()
     {
         var e = Assert.Throws<ConfigException>(() => new SharpAsr.Losses.TransducerLoss(new LossConfig { CtcWeight = 1 }));
