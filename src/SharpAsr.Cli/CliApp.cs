@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(TranscribeCommand.Create());
+        root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ExportCommand.CreateAverage());
         root.Subcommands.Add(ImportCommand.Create());

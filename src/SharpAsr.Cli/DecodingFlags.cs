@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpAsr.Decoding;
 using SharpAsr.Inference;
 
 namespace SharpAsr.Cli;
@@ -12,10 +13,21 @@ internal sealed class DecodingFlags
     readonly Option<int> _maxSymbols = new("--max-symbols") { Description = "most symbols per encoder frame (greedy, beam)", DefaultValueFactory = _ => 5 };
     readonly Option<bool> _lengthNorm = new("--length-norm") { Description = "rank beam hypotheses by score per token" };
     readonly Option<int> _batch = new("--batch-size") { Description = "utterances per batch (inputs are sorted by length)", DefaultValueFactory = _ => 8 };
+    readonly Option<string?> _lm = new("--lm") { Description = "an ARPA n-gram language model over the model's tokens (sharpasr lm build), fused into beam search" };
+    readonly Option<double> _lmAlpha = new("--lm-alpha") { Description = "weight of the LM's log-probabilities (NeMo's ngram_lm_alpha)", DefaultValueFactory = _ => LmFusionDefaults.Alpha };
+    readonly Option<double> _lmBeta = new("--lm-beta") { Description = "bonus per token with the LM, against its pull to short outputs", DefaultValueFactory = _ => LmFusionDefaults.Beta };
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta }) cmd.Options.Add(o);
+    }
+
+    /// <summary>Loads --lm (over the loaded model's tokens) into the options; nothing without --lm.</summary>
+    public void AddLanguageModel(ParseResult p, TranscribeOptions options, AsrModel model)
+    {
+        if (p.GetValue(_lm) is not { } path) return;
+        if (options.BeamSize < 2) throw new ArgumentException("--lm is fused into beam search: give --beam 2 or more");
+        options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta));
     }
 
     public TranscribeOptions Options(ParseResult p, bool timestamps = false)

@@ -24,6 +24,7 @@ internal static class TranscribeCommand
             var options = flags.Options(p, withTimes);
             var audio = AudioInputs.Expand(p.GetValue(inputs)!);
             using var model = AsrModel.Load(p.GetValue(flags.Model)!);
+            flags.AddLanguageModel(p, options, model);
             if (audio.Count > 1) options.ProgressLabel = "transcribing";   // one file needs no progress line
             var results = model.TranscribeBatch(audio, options);
             for (int i = 0; i < audio.Count; i++)

@@ -12,6 +12,7 @@ namespace SharpAsr.Decoding;
 /// <c>maxSymbolsPerFrame</c> tokens are emitted per hypothesis and frame (which also bounds prefix merging).
 /// A sequence already in A when the frame starts is never re-created by an expansion: prefix merging has already
 /// counted those alignments, so each alignment is counted once and scores stay log-probabilities of the sequence.
+/// With an n-gram LM (<see cref="LmFusion"/>) every token's log-probability also carries the LM's weighted score.
 /// </summary>
 public static class BeamSearch
 {
@@ -25,7 +26,8 @@ public static class BeamSearch
         public string Key => string.Join(',', Tokens);
     }
 
-    public static Hypothesis[][] Decode(Transducer model, Tensor encoderOut, Tensor encoderLengths, int beam, int maxSymbolsPerFrame = 5, bool lengthNormalization = false)
+    public static Hypothesis[][] Decode(Transducer model, Tensor encoderOut, Tensor encoderLengths, int beam, int maxSymbolsPerFrame = 5, bool lengthNormalization = false,
+        LmFusion? lm = null)
     {
         if (beam < 1) throw new ArgumentException($"beam must be at least 1 (got {beam})");
         if (maxSymbolsPerFrame < 1) throw new ArgumentException($"max symbols per frame must be at least 1 (got {maxSymbolsPerFrame})");
@@ -36,12 +38,12 @@ public static class BeamSearch
         {
             using var scope = Torch.NewScope();
             var encProj = model.Joint.ProjectEncoder(encoderOut.Select(0, b).Narrow(0, 0, lengths[b]));   // [T, J]
-            result[b] = DecodeOne(model, encProj, beam, maxSymbolsPerFrame, lengthNormalization);
+            result[b] = DecodeOne(model, encProj, beam, maxSymbolsPerFrame, lengthNormalization, lm);
         }
         return result;
     }
 
-    static Hypothesis[] DecodeOne(Transducer model, Tensor encProj, int beam, int maxSymbols, bool lengthNormalization)
+    static Hypothesis[] DecodeOne(Transducer model, Tensor encProj, int beam, int maxSymbols, bool lengthNormalization, LmFusion? lm)
     {
         int blank = (int)model.Blank, vocab = blank + 1;
         var device = encProj.Device;
@@ -68,7 +70,14 @@ public static class BeamSearch
                 if (logProbCache.TryGetValue(key, out var lp)) return lp;
                 var proj = Predict(tokens).Proj;          // cached: created outside the scope below
                 using var s = Torch.NewScope();
-                return logProbCache[key] = Functional.LogSoftmax(model.Joint.Combine(encT, proj), -1).ToFloatArray();
+                var scores = Functional.LogSoftmax(model.Joint.Combine(encT, proj), -1).ToFloatArray();
+                if (lm != null)
+                {
+                    // shallow fusion: every token (not blank) also scored by the LM after this prefix
+                    var lmScores = lm.TokenScores(tokens);
+                    for (int k = 0; k < blank; k++) scores[k] += lmScores[k];
+                }
+                return logProbCache[key] = scores;
             }
 
             // prefix merging (Graves eq. in Algorithm 1), longest first so each uses the shorter ones' old scores
@@ -115,6 +124,6 @@ public static class BeamSearch
                 predictor.Remove(key);
             }
         }
-        return TransducerDecoding.Rank(kept.Select(h => new Hypothesis(h.Tokens, h.Frames, h.Score)), lengthNormalization);
+        return TransducerDecoding.Rank(kept.Select(h => new Hypothesis(h.Tokens, h.Frames, h.Score)), lengthNormalization, lm);
     }
 }

@@ -9,7 +9,8 @@ namespace SharpAsr.Decoding;
 /// and one predictor call per frame. Per utterance, the <c>beam</c> best (hypothesis, token) extensions are kept
 /// (blank keeps the tokens, a token appends itself); extensions with identical token sequences are merged by
 /// log-add-exp of their scores (icefall's HypothesisList.add), keeping the timestamps of the better one.
-/// Scores are natural-log probabilities of the label sequence summed over the alignments kept.
+/// Scores are natural-log probabilities of the label sequence summed over the alignments kept (plus the weighted
+/// scores of an n-gram LM, <see cref="LmFusion"/>, when one is fused).
 /// </summary>
 public static class ModifiedBeamSearch
 {
@@ -23,7 +24,8 @@ public static class ModifiedBeamSearch
         public string Key => string.Join(',', Tokens);
     }
 
-    public static Hypothesis[][] Decode(Transducer model, Tensor encoderOut, Tensor encoderLengths, int beam, bool lengthNormalization = false)
+    public static Hypothesis[][] Decode(Transducer model, Tensor encoderOut, Tensor encoderLengths, int beam, bool lengthNormalization = false,
+        LmFusion? lm = null)
     {
         if (beam < 1) throw new ArgumentException($"beam must be at least 1 (got {beam})");
         using var scope = Torch.NewScope();
@@ -63,8 +65,11 @@ public static class ModifiedBeamSearch
             {
                 var candidates = new List<(double Score, int Hyp, int Token)>(hyps[b].Count * vocab);
                 for (int i = 0; i < hyps[b].Count; i++)
+                {
+                    var lmScores = lm?.TokenScores(hyps[b][i].Tokens);     // shallow fusion: tokens, not blank
                     for (int k = 0; k < vocab; k++)
-                        candidates.Add((hyps[b][i].Score + logProbs[(offset + i) * vocab + k], i, k));
+                        candidates.Add((hyps[b][i].Score + logProbs[(offset + i) * vocab + k] + (lmScores != null && k != blank ? lmScores[k] : 0), i, k));
+                }
                 offset += hyps[b].Count;
                 candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
                 var merged = new Dictionary<string, Hyp>();
@@ -120,6 +125,6 @@ public static class ModifiedBeamSearch
             hyps = next;
         }
 
-        return hyps.Select(list => TransducerDecoding.Rank(list.Select(h => new Hypothesis(h.Tokens, h.Frames, h.Score)), lengthNormalization)).ToArray();
+        return hyps.Select(list => TransducerDecoding.Rank(list.Select(h => new Hypothesis(h.Tokens, h.Frames, h.Score)), lengthNormalization, lm)).ToArray();
     }
 }

@@ -34,7 +34,8 @@ public sealed record CorpusSet(string Name, string HeldOut, string Manifest);
 /// </summary>
 public static class DemoCorpus
 {
-    public sealed record Result(string TrainManifest, IReadOnlyList<CorpusSet> Dev, IReadOnlyList<CorpusSet> Tests, double TrainHours, bool Cached, string Summary)
+    public sealed record Result(string TrainManifest, IReadOnlyList<CorpusSet> Dev, IReadOnlyList<CorpusSet> Tests, double TrainHours, bool Cached, string Summary,
+        string LmText)
     {
         /// <summary>The in-grammar dev set (unseen sentences of the grammar, unseen voices).</summary>
         public string DevManifest => Dev[0].Manifest;
@@ -71,8 +72,12 @@ public static class DemoCorpus
         var dev = DevSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
         var tests = TestSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
         var all = dev.Concat(tests).Select(s => s.Manifest).Append(train).Append(summaryPath);
+        var lmText = Path.Combine(outDir, "lm_text.txt");
         if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && all.All(File.Exists))
-            return new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath));
+        {
+            if (!File.Exists(lmText)) WriteLmText(lmText, OpenText.Split(OpenText.Sentences(o.Vocabulary), o.DevUtterances, 2 * o.TestUtterances), train);
+            return new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath), lmText);
+        }
         foreach (var engine in SpeechEngine.All) engine.RequireInstalled();
         SpeechEngine.RequireTool("sox", "sox");
 
@@ -116,9 +121,24 @@ public static class DemoCorpus
                     ["pitch"] = JsonSerializer.SerializeToElement(x.job.Reading.Pitch),
                     ["snr_db"] = JsonSerializer.SerializeToElement(double.IsPositiveInfinity(x.job.Snr) ? (double?)null : Math.Round(x.job.Snr, 1)),
                 })));
+        WriteLmText(lmText, openText, train);
         File.WriteAllText(summaryPath, summary);
         File.WriteAllText(stampPath, stamp);
-        return new Result(train, dev, tests, Hours(train), false, summary);
+        return new Result(train, dev, tests, Hours(train), false, summary, lmText);
+    }
+
+    /// <summary>
+    /// The language model's text: every open-text sentence of the training split (spoken in training or not: text
+    /// a user would have beside the audio), then the transcripts of the grammar's training utterances. Nothing of the
+    /// dev or test sets (DemoCorpusTests checks it).
+    /// </summary>
+    static void WriteLmText(string path, OpenTextSplit openText, string trainManifest)
+    {
+        var grammar = File.ReadLines(trainManifest).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("source").GetString() == "grammar").Select(e => e.GetProperty("text").GetString()!);
+        var tmp = path + ".tmp";
+        File.WriteAllLines(tmp, openText.Train.Concat(grammar));
+        File.Move(tmp, path, overwrite: true);
     }
 
     static List<Job> Plan(DemoCorpusOptions o, OpenTextSplit openText)

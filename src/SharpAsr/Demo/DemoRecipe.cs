@@ -7,7 +7,7 @@ namespace SharpAsr.Demo;
 /// </summary>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
 {
-    public static readonly DemoRecipe Quick = new("quick", "tiny.yaml", 8000, "demo-out");
+    public static readonly DemoRecipe Quick = new("quick", "demo-quick.yaml", 8000, "demo-out");
     public static readonly DemoRecipe Full = new("full", "demo-full.yaml", 20000, "demo-full-out");
     public static IReadOnlyList<DemoRecipe> All { get; } = new[] { Quick, Full };
 

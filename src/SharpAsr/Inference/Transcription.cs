@@ -24,6 +24,8 @@ public sealed class TranscribeOptions
     public int BatchSize { get; set; } = 8;
     /// <summary>Keep this many alternatives in <see cref="Transcription.NBest"/> (beam search only; 0 = none).</summary>
     public int NBest { get; set; }
+    /// <summary>An n-gram language model fused into the beam search (<see cref="LanguageModelFiles"/> loads or builds one).</summary>
+    public LmFusion? Lm { get; set; }
 
     public DecodingOptions ToDecoding() => new()
     {
@@ -31,6 +33,7 @@ public sealed class TranscribeOptions
         BeamSize = Math.Max(1, BeamSize),
         MaxSymbolsPerFrame = MaxSymbolsPerFrame,
         LengthNormalization = LengthNormalization,
+        Lm = Lm,
     };
 }
 

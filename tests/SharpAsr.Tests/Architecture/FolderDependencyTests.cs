@@ -24,13 +24,14 @@ public class FolderDependencyTests
         ["Metrics"] = ["Config", "Text"],
         ["Models"] = ["Config", "Text"],
         ["Losses"] = ["Config", "Models"],
-        ["Decoding"] = ["Models"],
+        ["LanguageModels"] = [],
+        ["Decoding"] = ["LanguageModels", "Models"],
         ["Checkpoints"] = ["Config", "Text"],
         ["Caiman"] = ["Config", "Data", "Features"],
         ["Nemo"] = ["Checkpoints", "Config", "Data", "Features", "Models", "Text"],
-        ["Inference"] = ["Audio", "Checkpoints", "Config", "Data", "Decoding", "Features", "Metrics", "Models", "Text"],
-        ["Training"] = ["Audio", "Caiman", "Checkpoints", "Config", "Data", "Decoding", "Features", "Inference", "Losses", "Metrics", "Models", "Nemo", "Text"],
-        ["Demo"] = ["Audio", "Caiman", "Checkpoints", "Config", "Data", "Decoding", "Features", "Inference", "Losses", "Metrics", "Models", "Nemo", "Text", "Training"],
+        ["Inference"] = ["Audio", "Checkpoints", "Config", "Data", "Decoding", "Features", "LanguageModels", "Metrics", "Models", "Text"],
+        ["Training"] = ["Audio", "Caiman", "Checkpoints", "Config", "Data", "Decoding", "Features", "Inference", "LanguageModels", "Losses", "Metrics", "Models", "Nemo", "Text"],
+        ["Demo"] = ["Audio", "Caiman", "Checkpoints", "Config", "Data", "Decoding", "Features", "Inference", "LanguageModels", "Losses", "Metrics", "Models", "Nemo", "Text", "Training"],
     };
 
     static string Library => Path.Combine(TrainerCorpusFixture.RepoRoot, "src", "SharpAsr");

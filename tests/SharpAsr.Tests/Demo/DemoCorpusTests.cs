@@ -22,7 +22,7 @@ public class DemoCorpusTests
             var a = DemoCorpus.Generate(Path.Combine(root, "a"), Small);
             var b = DemoCorpus.Generate(Path.Combine(root, "b"), Small);
             Assert.False(a.Cached);
-            foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest))
+            foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest).Append(a.LmText))
                 Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
             Assert.Equal(40 + 2 * 2 + 3 * 3, files.Length);
@@ -47,6 +47,10 @@ public class DemoCorpusTests
             var trainTexts = train.Select(l => l.Text).ToHashSet();
             var trainSpeakers = train.Select(l => DemoVoices.Speaker(l.Engine, l.Voice)).ToHashSet();
             var trainEngines = train.Select(l => l.Engine).ToHashSet();
+            // the language model's text: the training split's sentences (more than were spoken), no dev or test one
+            var lmTexts = File.ReadAllLines(corpus.LmText).ToHashSet();
+            Assert.Subset(lmTexts, trainTexts);
+            Assert.True(lmTexts.Count > trainTexts.Count * 10, $"{lmTexts.Count} LM sentences for {trainTexts.Count} spoken ones");
             Assert.Equal(new[] { "espeak-ng", "flite" }, trainEngines.Order());
             Assert.Contains("grammar", train.Select(l => l.Source));
             Assert.Contains("wordnet", train.Select(l => l.Source));
@@ -57,6 +61,7 @@ public class DemoCorpusTests
                 foreach (var l in lines)
                 {
                     Assert.DoesNotContain(l.Text, trainTexts);
+                    Assert.DoesNotContain(l.Text, lmTexts);
                     Assert.DoesNotContain(DemoVoices.Speaker(l.Engine, l.Voice), trainSpeakers);
                 }
                 if (set.Name == "test_engine")

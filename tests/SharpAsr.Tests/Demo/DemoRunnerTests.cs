@@ -7,7 +7,8 @@ namespace SharpAsr.Tests.Demo;
 
 /// <summary>
 /// The demo end to end on a handful of utterances and steps: it reports every dev and test set (per engine where a
-/// set mixes them), exports a .sasr model that loads and transcribes, and prints the command that uses it.
+/// set mixes them) greedy, with beam search and with the n-gram LM, exports a .sasr model that loads and transcribes
+/// and the LM beside it, and prints the commands that use them.
 /// </summary>
 [Collection("trainer")]
 public class DemoRunnerTests
@@ -34,13 +35,17 @@ public class DemoRunnerTests
             var report = File.ReadAllText(Path.Combine(root, "report.md"));
             foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine" })
                 Assert.Contains($"| {set} | all |", report);
-            Assert.Contains("| beam 2 WER |", report);
+            Assert.Contains("| beam 2 WER | beam 2 + LM WER |", report);
+            Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
             var model = Path.Combine(root, "model", "tiny.sasr");
+            var lm = Path.Combine(root, "model", "lm.arpa");
             var output = string.Join("\n", printed);
             Assert.Contains($"./sharpasr transcribe --model {model} ", output);
+            Assert.Contains($"./sharpasr transcribe --model {model} --beam 2 --lm {lm} ", output);
             using var asr = AsrModel.Load(model);
             var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
             Assert.NotNull(asr.Transcribe(audio));
+            LanguageModelFiles.Load(lm, asr.Tokenizer);     // the LM it printed reads back over the model's tokens
         }
         finally { Directory.Delete(root, true); }
     }

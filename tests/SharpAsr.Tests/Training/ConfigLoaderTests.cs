@@ -70,7 +70,7 @@ public sealed class ConfigLoaderTests
     public void AKeyOfAnotherEncoderTypeIsRefusedWithThisTypesKeys()
     {
         var e = Assert.Throws<ConfigException>(() => AsrConfig.Load(TrainerCorpusFixture.TinyConfig, new[] { "model.encoder.n_layers=2", "model.encoder.d_model=64" }));
-        Assert.Equal("model.encoder.n_layers is a conformer key; this encoder is lstm: pre_layers, post_layers, hidden, stack_time_factor, dropout, "
+        Assert.Equal("model.encoder.n_layers is a conformer key; this encoder is lstm: pre_layers, post_layers, hidden, stack_time_factor, bidirectional, dropout, "
                      + "forget_gate_bias, weight_init_scale", e.Message);
         var p = Assert.Throws<ConfigException>(() => AsrConfig.Load(TrainerCorpusFixture.TinyConfig, new[] { "model.predictor.context_size=3" }));
         Assert.StartsWith("model.predictor.context_size is a stateless key; this predictor is lstm: ", p.Message);

@@ -1,0 +1,79 @@
+namespace SharpAsr.LanguageModels;
+
+/// <summary>
+/// A back-off n-gram language model over token ids, with ARPA's semantics: p(w | h) is the stored probability of
+/// the n-gram h w when there is one, else the back-off weight of h times p(w | h without its first token).
+/// Words 0 … V−1 are the model's tokens (V = <see cref="TokenCount"/>), V is the end of sentence &lt;/s&gt; and
+/// V+1 the start &lt;s&gt; (a context, never predicted). Probabilities are natural logs.
+/// Built by <see cref="KneserNeyEstimator"/> or read from an ARPA file (<see cref="ArpaFile"/>).
+/// </summary>
+public sealed class NGramLm
+{
+    /// <summary>Longest n-gram the model holds (at most <see cref="MaxOrder"/>).</summary>
+    public int Order { get; }
+    /// <summary>Number of tokens (the recognizer's vocabulary without blank).</summary>
+    public int TokenCount { get; }
+    public int EndOfSentence => TokenCount;
+    public int StartOfSentence => TokenCount + 1;
+    /// <summary>ln p of a word the model has no unigram for (ARPA's &lt;unk&gt; when the file has one).</summary>
+    public double UnknownLogProb { get; }
+
+    /// <summary>Eight ids of 16 bits fit one 128-bit key.</summary>
+    public const int MaxOrder = 8;
+    const int MaxWords = ushort.MaxValue - 1;
+
+    /// <summary>Per order n (index n−1): n-gram key → (ln p, ln back-off weight).</summary>
+    readonly Dictionary<UInt128, (float LogProb, float Backoff)>[] _grams;
+
+    public NGramLm(int order, int tokenCount, IReadOnlyList<Dictionary<UInt128, (float LogProb, float Backoff)>> grams, double unknownLogProb)
+    {
+        if (order < 1 || order > MaxOrder) throw new ArgumentException($"n-gram order {order}: use 1 … {MaxOrder}");
+        if (tokenCount < 1 || tokenCount + 2 > MaxWords) throw new ArgumentException($"n-gram vocabulary of {tokenCount} tokens: use 1 … {MaxWords - 2}");
+        if (grams.Count != order) throw new ArgumentException($"an order-{order} model needs {order} n-gram tables, got {grams.Count}");
+        Order = order;
+        TokenCount = tokenCount;
+        UnknownLogProb = unknownLogProb;
+        _grams = grams.ToArray();
+    }
+
+    /// <summary>Entries of order n (1 … Order).</summary>
+    public IReadOnlyDictionary<UInt128, (float LogProb, float Backoff)> Grams(int n) => _grams[n - 1];
+
+    /// <summary>The key of an n-gram: each id + 1 in 16 bits, the last word lowest (so a context's key is its words').</summary>
+    public static UInt128 Key(ReadOnlySpan<int> words)
+    {
+        UInt128 key = 0;
+        foreach (var w in words) key = (key << 16) | (UInt128)(uint)(w + 1);
+        return key;
+    }
+
+    /// <summary>The words of a key, in order.</summary>
+    public static int[] Words(UInt128 key)
+    {
+        var words = new List<int>();
+        for (; key != 0; key >>= 16) words.Add((int)(ulong)(key & 0xFFFF) - 1);
+        words.Reverse();
+        return words.ToArray();
+    }
+
+    /// <summary>ln p(word | history): the history's last Order−1 words are used (a sentence's history starts with &lt;s&gt;).</summary>
+    public double LogProb(ReadOnlySpan<int> history, int word) => LogProb(_grams, Order, history, word, UnknownLogProb);
+
+    /// <summary>ARPA's back-off rule over the tables of orders 1 … <paramref name="order"/>.</summary>
+    internal static double LogProb(IReadOnlyList<Dictionary<UInt128, (float LogProb, float Backoff)>> grams, int order,
+        ReadOnlySpan<int> history, int word, double unknownLogProb)
+    {
+        int n = Math.Min(history.Length, order - 1);
+        Span<int> gram = stackalloc int[n + 1];
+        double backoff = 0;
+        for (int k = n; k >= 0; k--)
+        {
+            var context = history[^k..];
+            context.CopyTo(gram);
+            gram[k] = word;
+            if (grams[k].TryGetValue(Key(gram[..(k + 1)]), out var e)) return backoff + e.LogProb;
+            if (k > 0 && grams[k - 1].TryGetValue(Key(context), out var c)) backoff += c.Backoff;
+        }
+        return backoff + unknownLogProb;
+    }
+}
