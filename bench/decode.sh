@@ -2,13 +2,14 @@
 # Decoding speed, one thread: SharpASR's greedy, modified beam and Graves beam (bench/DecodeBench) beside torchaudio's
 # RNNTBeamSearch (bench/peer/decode_peer.py) on the same model, weights and features, in one run. Prints a markdown
 # table. RTF = (encoder + search seconds) ÷ audio seconds, one utterance per batch; feature extraction is excluded.
-# tiny: the trained demo checkpoint with WER when CHECKPOINT and MANIFEST exist, else random weights on seeded noise;
+# tiny: a trained tiny checkpoint with WER when CHECKPOINT and MANIFEST exist, else random weights on seeded noise (the
+# demo's own model is bidirectional, which the peer does not build: train tiny on the demo corpus for a trained row);
 # testing: always random weights (no trained copy), RTF only, on the manifest's audio when it exists. Trains nothing.
 # Usage: bench/decode.sh [CHECKPOINT] [MANIFEST] [tiny utterances] [testing utterances] [beam]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/bench/cpu-env.sh"
-ckpt=${1:-demo-out/model/checkpoints/last}; manifest=${2:-demo-out/corpus/test.json}; NT=${3:-40}; NS=${4:-5}; beam=${5:-4}
+ckpt=${1:-tiny-run/checkpoints/last}; manifest=${2:-demo-out/corpus/test_open.json}; NT=${3:-40}; NS=${4:-5}; beam=${5:-4}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 cd "$root"
 dotnet build bench/DecodeBench/DecodeBench.csproj -c Release -v q -nologo >/dev/null

@@ -8,14 +8,14 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("demo", "synthesise a speech corpus with espeak-ng, flite and festival, train the tiny model on it, report WER on held-out sentences, voices and engine");
+        var cmd = new Command("demo", "synthesise a speech corpus with espeak-ng, flite and festival, train a small model on it, report WER on held-out sentences, voices and engine (greedy, beam, beam + LM)");
         var recipe = new Option<string>("--recipe")
         {
-            Description = "quick (about 10 minutes on 2 cores) or full (about 40 minutes, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
+            Description = "quick (about 11 minutes on 2 cores) or full (about 40 minutes, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
         };
         recipe.AcceptOnlyFromAmong(DemoRecipe.All.Select(r => r.Name).ToArray());
         var output = new Option<string?>("--output-dir") { Description = "corpus, model, logs (default: the recipe's, demo-out or demo-full-out)" };
-        var config = new Option<string?>("--config") { Description = "model config (default: the recipe's, configs/tiny.yaml or configs/demo-full.yaml)" };
+        var config = new Option<string?>("--config") { Description = "model config (default: the recipe's, configs/demo-quick.yaml or configs/demo-full.yaml)" };
         var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 20000)" };
         var grammarShare = new Option<double?>("--grammar-share") { Description = "share of training utterances from the demo grammar, the rest open text (default 0.25)" };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SharpAsr.Data;
+using SharpAsr.Inference;
 using SharpAsr.Tests.Cli;
 using SharpAsr.Tests.Training;
 using Xunit;
@@ -77,7 +78,12 @@ internal sealed class DocWorkspace
                 case "model.sasr": File.Copy(Model, Path.Combine(work, "model.sasr")); break;
                 case "demo-out":   // where the demo leaves its model and corpus
                     Directory.CreateDirectory(Path.Combine(work, "demo-out", "model"));
-                    File.Copy(Model, Path.Combine(work, "demo-out", "model", "tiny.sasr"));
+                    File.Copy(Model, Path.Combine(work, "demo-out", "model", "demo-quick.sasr"));
+                    using (var model = AsrModel.Load(Model))    // and its language model, as the demo builds it
+                    {
+                        var text = LanguageModelFiles.Read([Path.Combine(Inputs, "train.json")], model.Tokenizer, model.Normalizer);
+                        LanguageModelFiles.Save(LanguageModelFiles.Build(text, model.Tokenizer, 7), model.Tokenizer, Path.Combine(work, "demo-out", "model", "lm.arpa"));
+                    }
                     Directory.CreateDirectory(Path.Combine(work, "demo-out", "corpus", "audio", "test_open"));
                     File.Copy(Path.Combine(Inputs, "recording.wav"), Path.Combine(work, "demo-out", "corpus", "audio", "test_open", "00000.wav"));
                     break;
