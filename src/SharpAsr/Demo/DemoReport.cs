@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using SharpAsr.Data;
 using SharpAsr.Decoding;
+using SharpAsr.Metrics;
 using SharpAsr.Training;
 
 namespace SharpAsr.Demo;
@@ -25,32 +26,42 @@ public sealed class DemoReport
         var beamLm = trainer.BeamOptions(beamSize);
         beamLm.Lm = lm;
         var rows = new List<Row>();
-        Row Evaluate(CorpusSet set, string part, string manifest) =>
-            new(set, part, trainer.EvaluateManifest(manifest), trainer.EvaluateManifest(manifest, beam), trainer.EvaluateManifest(manifest, beamLm));
         foreach (var set in corpus.Dev.Concat(corpus.Tests))
         {
-            rows.Add(Evaluate(set, "all", set.Manifest));
-            var byEngine = ByEngine(set.Manifest);
-            if (byEngine.Count < 2) continue;
-            foreach (var (engine, manifest) in byEngine) rows.Add(Evaluate(set, engine, manifest));
+            // each set decoded once per search; a set that mixes engines also gets a row per engine, from the same
+            // utterances' errors
+            var (greedy, withBeam, withLm) = (trainer.EvaluateManifest(set.Manifest), trainer.EvaluateManifest(set.Manifest, beam),
+                trainer.EvaluateManifest(set.Manifest, beamLm));
+            rows.Add(new Row(set, "all", greedy, withBeam, withLm));
+            var byEngine = EngineOfEachLine(set.Manifest);
+            if (byEngine.Values.Distinct().Count() < 2) continue;
+            foreach (var engine in byEngine.Values.Distinct().Order(StringComparer.Ordinal))
+            {
+                var ids = byEngine.Where(kv => kv.Value == engine).Select(kv => kv.Key).ToHashSet();
+                rows.Add(new Row(set, engine, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
+            }
         }
         return new DemoReport { Sets = rows, BeamSize = beamSize, Lm = lm };
     }
 
-    /// <summary>The set's lines split by their <c>engine</c> key, each part written beside the set's manifest.</summary>
-    static List<(string Engine, string Manifest)> ByEngine(string manifest)
+    /// <summary>The <c>engine</c> key of every line of a manifest, by its "file:line" (the evaluator's utterance id).</summary>
+    static Dictionary<string, string> EngineOfEachLine(string manifest) =>
+        File.ReadAllLines(manifest).Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
+            .ToDictionary(x => $"{manifest}:{x.i + 1}", x => JsonDocument.Parse(x.line).RootElement.GetProperty("engine").GetString()!);
+
+    /// <summary>Corpus WER and CER over the utterances of <paramref name="ids"/> only.</summary>
+    static ValidationResult Part(ValidationResult whole, HashSet<string> ids)
     {
-        var groups = File.ReadAllLines(manifest).Where(l => l.Length > 0)
-            .GroupBy(l => JsonDocument.Parse(l).RootElement.GetProperty("engine").GetString()!).ToList();
-        if (groups.Count < 2) return new();
-        var parts = new List<(string, string)>();
-        foreach (var g in groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+        var utterances = whole.PerUtterance.Where(u => ids.Contains(u.Id)).ToList();
+        if (utterances.Count != ids.Count)
+            throw new InvalidOperationException($"{whole.Set}: {ids.Count} utterances of the part, {utterances.Count} decoded");
+        ErrorTotals words = default, chars = default;
+        foreach (var u in utterances)
         {
-            var path = Path.Combine(Path.GetDirectoryName(manifest)!, $"{Path.GetFileNameWithoutExtension(manifest)}.{g.Key}.json");
-            File.WriteAllLines(path, g);
-            parts.Add((g.Key, path));
+            words = words.Add(u.ReferenceWords.Length, u.Words);
+            chars = chars.Add(u.ReferenceChars, u.Chars);
         }
-        return parts;
+        return new ValidationResult(whole.Set, words.Rate, chars.Rate, double.NaN, utterances.Count, []) { Words = words, PerUtterance = utterances };
     }
 
     public string Markdown

@@ -9,4 +9,6 @@ public sealed record ValidationResult(string Set, double Wer, double Cer, double
     public ErrorTotals Words { get; init; }
     /// <summary>Utterances this process decoded: the whole set, or this rank's share in a data-parallel run.</summary>
     public int DecodedHere { get; init; }
+    /// <summary>The errors of each utterance this process decoded, its id the manifest's "file:line" (for per-part rates).</summary>
+    public IReadOnlyList<UtteranceErrors> PerUtterance { get; init; } = [];
 }

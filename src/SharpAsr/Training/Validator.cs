@@ -122,6 +122,6 @@ public sealed class Validator
         var (words, chars) = (result.Errors.WordTotals, result.Errors.CharTotals);
         if (_dist != null) (words, chars, lossSum) = _dist.SumEvaluation(words, chars, lossSum);  // every rank reaches this
         return new ValidationResult(name, words.Rate, chars.Rate, lossSum / Math.Max(1, utts.Count), utts.Count, result.Samples)
-            { Words = words, DecodedHere = result.Errors.Utterances.Count };
+            { Words = words, DecodedHere = result.Errors.Utterances.Count, PerUtterance = result.Errors.Utterances };
     }
 }

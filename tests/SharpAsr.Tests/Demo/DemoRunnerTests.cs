@@ -37,6 +37,18 @@ public class DemoRunnerTests
                 Assert.Contains($"| {set} | all |", report);
             Assert.Contains("| beam 2 WER | beam 2 + LM WER |", report);
             Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
+            // a set that mixes engines gets a row per engine, cut from the same decoding: the parts add up to the set
+            var rows = report.Split('\n').Where(l => l.StartsWith("| dev_") || l.StartsWith("| test_")).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
+            var mixed = rows.Where(r => r[2] != "all").GroupBy(r => r[1]).ToList();
+            Assert.NotEmpty(mixed);
+            foreach (var parts in mixed)
+            {
+                var all = rows.Single(r => r[1] == parts.Key && r[2] == "all");
+                Assert.Equal(int.Parse(all[4]), parts.Sum(p => int.Parse(p[4])));     // utterances
+                Assert.Equal(int.Parse(all[5]), parts.Sum(p => int.Parse(p[5])));     // words
+                for (int column = 6; column <= 8; column++)                             // word errors, each search
+                    Assert.Equal(Errors(all, column), parts.Sum(p => Errors(p, column)));
+            }
             var model = Path.Combine(root, "model", "tiny.sasr");
             var lm = Path.Combine(root, "model", "lm.arpa");
             var output = string.Join("\n", printed);
@@ -49,4 +61,8 @@ public class DemoRunnerTests
         }
         finally { Directory.Delete(root, true); }
     }
+
+    /// <summary>Word errors of a report row: its WER (a percentage with two decimals) times its words.</summary>
+    static int Errors(string[] row, int column) =>
+        (int)Math.Round(double.Parse(row[column].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture) / 100 * int.Parse(row[5]));
 }
