@@ -41,6 +41,27 @@ public sealed class TrainerCorpusFixture
 
     public string NewOutputDir(string name) => Path.Combine(Folder, name + "-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>
+    /// Trains 8 steps of 4 utterances with <paramref name="overrides"/> into a new folder (no EMA, only the last
+    /// checkpoint); <paramref name="before"/> inspects the built model first. Asserts 8 finite, positive losses that
+    /// fall from the first step to the last. Returns the run's folder.
+    /// </summary>
+    public string TrainEightSteps(string name, IEnumerable<string> overrides, Action<Trainer>? before = null)
+    {
+        var dir = NewOutputDir(name);
+        var log = new List<string>();
+        using (var t = NewTrainer(dir, overrides.Concat(["train.steps=8", "train.batch_size=4", "train.save_every=0", "train.ema_decay=0"]), log: log))
+        {
+            before?.Invoke(t);
+            t.Run();
+        }
+        var losses = StepLosses(log);
+        Assert.Equal(8, losses.Count);
+        Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0));
+        Assert.True(losses[^1] < losses[0], $"loss should fall: {string.Join(", ", losses)}");
+        return dir;
+    }
+
     public Trainer NewTrainer(string outputDir, IEnumerable<string> overrides, bool resume = false, string? trainManifest = null, List<string>? log = null)
     {
         var all = SmallModel.Concat(overrides).ToList();
