@@ -112,8 +112,10 @@ public static class ArpaFile
         if (!ended) throw new FormatException($"{path}: no \\end\\ line: the file is cut short");
         if (declared.Count != grams.Count) throw new FormatException($"{path}: the header declares {declared.Count} orders, the file holds {grams.Count}");
         for (int n = 0; n < grams.Count; n++)
-            if (grams[n].Count != declared[n] - (n == 0 && !double.IsNegativeInfinity(unknown) ? 1 : 0))
-                throw new FormatException($"{path}: the header declares {declared[n]} {n + 1}-grams, the file holds {grams[n].Count + (n == 0 && !double.IsNegativeInfinity(unknown) ? 1 : 0)}");
+        {
+            long held = grams[n].Count + (n == 0 && !double.IsNegativeInfinity(unknown) ? 1 : 0);   // <unk> is a unigram line too
+            if (held != declared[n]) throw new FormatException($"{path}: the header declares {declared[n]} {n + 1}-grams, the file holds {held}");
+        }
         if (double.IsNegativeInfinity(unknown)) unknown = -99 * Ln10;
         return new NGramLm(grams.Count, pieces.Count, grams, unknown);
 
