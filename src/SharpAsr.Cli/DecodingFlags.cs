@@ -15,11 +15,12 @@ internal sealed class DecodingFlags
     readonly Option<int> _batch = new("--batch-size") { Description = "utterances per batch (inputs are sorted by length)", DefaultValueFactory = _ => 8 };
     readonly Option<string?> _lm = new("--lm") { Description = "an ARPA n-gram language model over the model's tokens (sharpasr lm build), fused into beam search" };
     readonly Option<double> _lmAlpha = new("--lm-alpha") { Description = "weight of the LM's log-probabilities (NeMo's ngram_lm_alpha)", DefaultValueFactory = _ => LmFusionDefaults.Alpha };
+    readonly Option<double> _ilmWeight = new("--ilm-weight") { Description = "with --lm: weight of the predictor's own LM subtracted per token (internal LM estimation; NeMo's hat_ilm_weight)", DefaultValueFactory = _ => LmFusionDefaults.IlmWeight };
     readonly Option<double> _lmBeta = new("--lm-beta") { Description = "bonus per token with the LM, against its pull to short outputs", DefaultValueFactory = _ => LmFusionDefaults.Beta };
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta, _ilmWeight }) cmd.Options.Add(o);
     }
 
     /// <summary>Loads --lm (over the loaded model's tokens) into the options; nothing without --lm.</summary>
@@ -27,7 +28,7 @@ internal sealed class DecodingFlags
     {
         if (p.GetValue(_lm) is not { } path) return;
         if (options.BeamSize < 2) throw new ArgumentException("--lm is fused into beam search: give --beam 2 or more");
-        options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta));
+        options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta), p.GetValue(_ilmWeight));
     }
 
     public TranscribeOptions Options(ParseResult p, bool timestamps = false)

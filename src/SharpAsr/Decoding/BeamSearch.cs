@@ -73,9 +73,11 @@ public static class BeamSearch
                 var scores = Functional.LogSoftmax(model.Joint.Combine(encT, proj), -1).ToFloatArray();
                 if (lm != null)
                 {
-                    // shallow fusion: every token (not blank) also scored by the LM after this prefix
+                    // shallow fusion: every token (not blank) also scored by the LM after this prefix, less the
+                    // predictor's own guess when an internal-LM weight is given
                     var lmScores = lm.TokenScores(tokens);
-                    for (int k = 0; k < blank; k++) scores[k] += lmScores[k];
+                    var ilm = lm.InternalLmPenalties(model.Joint, proj, blank);
+                    for (int k = 0; k < blank; k++) scores[k] += lmScores[k] + (ilm?[k] ?? 0);
                 }
                 return logProbCache[key] = scores;
             }

@@ -8,22 +8,44 @@ namespace SharpAsr.Decoding;
 /// <c>ngram_lm_alpha</c>): a token k after the tokens y scores ln p_transducer(k) + α · ln p_LM(k | &lt;s&gt; y) + β, and a
 /// finished hypothesis adds α · ln p_LM(&lt;/s&gt; | &lt;s&gt; y). β, a bonus per token, offsets the LM's pull towards
 /// short outputs. Blank is the transducer's alone. Thread-safe: the scores of each LM context are cached.
+/// With an internal-LM weight λ &gt; 0 each token also loses λ · ln p_ILM(k | y): the predictor's own guess of the next
+/// token, estimated as the joint without the encoder, over the tokens only (Meng et al. 2021, "Internal language model
+/// estimation"; NeMo's <c>hat_ilm_weight</c>, icefall's <c>ilm_scale</c>). The predictor learned its guess from the
+/// training transcripts alone; subtracting it lets the external LM, built from more text, speak instead of adding to it.
 /// </summary>
 public sealed class LmFusion
 {
     public NGramLm Lm { get; }
     public double Alpha { get; }
     public double Beta { get; }
+    /// <summary>λ: the weight of the internal LM's log-probability subtracted per token (0 = none).</summary>
+    public double IlmWeight { get; }
     readonly ConcurrentDictionary<UInt128, float[]> _cache = new();
     const int MaxCachedContexts = 100_000;
 
-    public LmFusion(NGramLm lm, double alpha, double beta = 0)
+    public LmFusion(NGramLm lm, double alpha, double beta = 0, double ilmWeight = 0)
     {
+        if (!(ilmWeight >= 0) || double.IsInfinity(ilmWeight)) throw new ArgumentException($"internal LM weight {ilmWeight}: use a finite number ≥ 0");
         if (!(alpha >= 0) || double.IsInfinity(alpha)) throw new ArgumentException($"LM weight (alpha) {alpha}: use a finite number ≥ 0");
         if (!double.IsFinite(beta)) throw new ArgumentException($"LM token bonus (beta) {beta}: use a finite number");
         Lm = lm;
         Alpha = alpha;
         Beta = beta;
+        IlmWeight = ilmWeight;
+    }
+
+    /// <summary>
+    /// −λ · ln p_ILM(k) for every token of each row of projected predictor outputs [N, J] (null when λ is 0): the joint
+    /// without the encoder, blank left out and the tokens renormalised.
+    /// </summary>
+    public float[]? InternalLmPenalties(Models.Joint joint, SharpTorch.Tensor predProjected, int blank)
+    {
+        if (IlmWeight == 0) return null;
+        using var scope = SharpTorch.Torch.NewScope();
+        var tokens = joint.CombinePredictorOnly(predProjected).Narrow(-1, 0, blank);
+        var logProbs = SharpTorch.Functional.LogSoftmax(tokens, -1).ToFloatArray();
+        for (int i = 0; i < logProbs.Length; i++) logProbs[i] = (float)(-IlmWeight * logProbs[i]);
+        return logProbs;
     }
 
     /// <summary>α · ln p_LM(k | &lt;s&gt; tokens) + β for every token k.</summary>
@@ -56,4 +78,5 @@ public static class LmFusionDefaults
 {
     public const double Alpha = 0.3;
     public const double Beta = 0.25;
+    public const double IlmWeight = 0;
 }

@@ -54,6 +54,7 @@ public static class ModifiedBeamSearch
             var enc = encProj.Select(1, t).IndexSelect(0, Torch.Tensor(owners).To(device));
             var pred = predProj.IndexSelect(0, Torch.Tensor(rows).To(device));
             var logProbs = Functional.LogSoftmax(model.Joint.Combine(enc, pred), -1).ToFloatArray();   // [N_a × V+1]
+            var ilm = lm?.InternalLmPenalties(model.Joint, pred, blank);                      // [N_a × V] or null
 
             // per utterance: best `beam` extensions, merged by token sequence
             var parents = new List<long>();          // state rows to advance by a token
@@ -68,7 +69,8 @@ public static class ModifiedBeamSearch
                 {
                     var lmScores = lm?.TokenScores(hyps[b][i].Tokens);     // shallow fusion: tokens, not blank
                     for (int k = 0; k < vocab; k++)
-                        candidates.Add((hyps[b][i].Score + logProbs[(offset + i) * vocab + k] + (lmScores != null && k != blank ? lmScores[k] : 0), i, k));
+                        candidates.Add((hyps[b][i].Score + logProbs[(offset + i) * vocab + k]
+                            + (lmScores != null && k != blank ? lmScores[k] + (ilm?[(offset + i) * blank + k] ?? 0) : 0), i, k));
                 }
                 offset += hyps[b].Count;
                 candidates.Sort((x, y) => y.Score.CompareTo(x.Score));

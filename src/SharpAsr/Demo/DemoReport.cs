@@ -18,12 +18,13 @@ public sealed class DemoReport
 
     public required IReadOnlyList<Row> Sets { get; init; }
     public required int BeamSize { get; init; }
+    public required int LmBeamSize { get; init; }
     public required LmFusion Lm { get; init; }
 
-    public static DemoReport Evaluate(Trainer trainer, DemoCorpus.Result corpus, int beamSize, LmFusion lm)
+    public static DemoReport Evaluate(Trainer trainer, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm)
     {
         var beam = trainer.BeamOptions(beamSize);
-        var beamLm = trainer.BeamOptions(beamSize);
+        var beamLm = trainer.BeamOptions(lmBeamSize);
         beamLm.Lm = lm;
         var rows = new List<Row>();
         foreach (var set in corpus.Dev.Concat(corpus.Tests))
@@ -41,7 +42,7 @@ public sealed class DemoReport
                 rows.Add(new Row(set, engine, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
             }
         }
-        return new DemoReport { Sets = rows, BeamSize = beamSize, Lm = lm };
+        return new DemoReport { Sets = rows, BeamSize = beamSize, LmBeamSize = lmBeamSize, Lm = lm };
     }
 
     /// <summary>The <c>engine</c> key of every line of a manifest, by its "file:line" (the evaluator's utterance id).</summary>
@@ -69,7 +70,7 @@ public sealed class DemoReport
         get
         {
             var sb = new StringBuilder();
-            var lm = $"beam {BeamSize} + LM";
+            var lm = $"beam {LmBeamSize} + LM";
             sb.AppendLine($"| set | part | held out | utterances | words | greedy WER | beam {BeamSize} WER | {lm} WER | greedy CER | beam {BeamSize} CER | {lm} CER |");
             sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var r in Sets)

@@ -16,8 +16,14 @@ public sealed class DemoOptions
     /// <summary>Training steps (null = the config's).</summary>
     public int? Steps { get; set; }
     public List<string> Overrides { get; set; } = new();
-    /// <summary>Beam size of the final evaluation (train.final_beam_strategy picks the search).</summary>
+    /// <summary>Beam size of the final evaluation without the LM (train.final_beam_strategy picks the search).</summary>
     public int BeamSize { get; set; } = 4;
+    /// <summary>
+    /// Beam size with the LM: wider, because the LM re-ranks what the beam holds. On dev_open beam 4 / 8 / 16 / 32 with
+    /// the LM gave 57.9 / 55.5 / 54.0 / 53.0 % (quick model) and 46.5 / 43.7 / 42.8 % (full, to 16); without the LM
+    /// beam 4 to 16 moved it less than a point (docs/demo.md).
+    /// </summary>
+    public int LmBeamSize { get; set; } = 16;
     /// <summary>Order of the token n-gram LM built from the training split's text and fused into the third column.</summary>
     public int LmOrder { get; set; } = 7;
     public double LmAlpha { get; set; } = LmFusionDefaults.Alpha;
@@ -68,7 +74,7 @@ public static class DemoRunner
         var lm = LanguageModelFiles.Build(lmCorpus, trainer.Tokenizer, o.LmOrder);
         LanguageModelFiles.Save(lm, trainer.Tokenizer, lmFile);
         print($"demo: {o.LmOrder}-gram language model of {lmCorpus.Sentences.Count} training-split sentences: {lmFile}");
-        var report = DemoReport.Evaluate(trainer, corpus, o.BeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta));
+        var report = DemoReport.Evaluate(trainer, corpus, o.BeamSize, o.LmBeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta));
         var modelFile = Path.Combine(modelDir, Path.GetFileNameWithoutExtension(o.ConfigPath) + ".sasr");
         AsrModel.Export(Path.Combine(modelDir, "checkpoints", "last"), modelFile);
         var evalSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds - trainSeconds;
@@ -89,7 +95,7 @@ public static class DemoRunner
         var firstOpen = ManifestReader.Read(example.Set.Manifest).Entries[0];
         sb.AppendLine($"try it: ./sharpasr transcribe --model {modelFile} {firstOpen.AudioPath}");
         sb.AppendLine($"        (it says \"{firstOpen.Text}\", in a voice the model never heard)");
-        sb.AppendLine($"   or: ./sharpasr transcribe --model {modelFile} --beam {o.BeamSize} --lm {lmFile} {firstOpen.AudioPath}");
+        sb.AppendLine($"   or: ./sharpasr transcribe --model {modelFile} --beam {o.LmBeamSize} --lm {lmFile} {firstOpen.AudioPath}");
         sb.AppendLine($"logs: {modelDir}/training_log_*.txt    TensorBoard: tensorboard --logdir {Path.Combine(modelDir, "tensorboard")}");
         sb.AppendLine($"wall time: {clock.Elapsed.TotalSeconds:F0} s (synthesis {synthesisSeconds:F0} s, training {trainSeconds:F0} s, evaluation and export {evalSeconds:F0} s)");
         print(sb.ToString());

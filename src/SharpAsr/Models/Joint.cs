@@ -39,6 +39,12 @@ public sealed class Joint : Module
         return _net.Forward(encProjected.To(low) + predProjected.To(low), low).To(encProjected.DType);
     }
 
+    /// <summary>
+    /// Logits with the encoder's contribution left out ([N, J] projected predictor outputs → [N, V+1]): what the joint
+    /// says from the predictor alone, the internal language model's estimate (<see cref="Decoding.LmFusion"/>).
+    /// </summary>
+    public Tensor CombinePredictorOnly(Tensor predProjected) => _net.Forward(predProjected.Clone(), null);
+
     /// <summary>Full joint: encoder [B, T, D] and predictor [B, U+1, D'] → logits [B, T, U+1, V+1].</summary>
     public Tensor Forward(Tensor encoderOut, Tensor predictorOut) =>
         Combine(ProjectEncoder(encoderOut).Unsqueeze(2), ProjectPredictor(predictorOut).Unsqueeze(1));

@@ -95,4 +95,28 @@ internal static class DecodingTestModels
         }
         return total;
     }
+    /// <summary>
+    /// ln p_ILM(tokens): each token's log-probability from the joint with a zero encoder projection, blank left out and
+    /// the tokens renormalised (the internal LM of <see cref="SharpAsr.Decoding.LmFusion"/>), summed over the sequence.
+    /// </summary>
+    public static double InternalLmLogProb(Transducer model, int[] tokens)
+    {
+        using var scope = Torch.NewScope();
+        using var noGrad = Torch.NoGrad();
+        var targets = Torch.Tensor(tokens.Select(t => (long)t).ToArray(), 1, tokens.Length);
+        var pred = model.Joint.ProjectPredictor(model.Predictor.Forward(targets, Torch.Tensor(new long[] { tokens.Length })));
+        var logits = model.Joint.Combine(Torch.ZerosLike(pred), pred).Select(0, 0).ToDoubleArray();   // [U+1, V+1]
+        int v1 = (int)model.Blank + 1;
+        double total = 0;
+        for (int u = 0; u < tokens.Length; u++)
+        {
+            var row = logits.AsSpan(u * v1, (int)model.Blank);
+            double max = double.NegativeInfinity;
+            foreach (var x in row) max = Math.Max(max, x);
+            double sum = 0;
+            foreach (var x in row) sum += Math.Exp(x - max);
+            total += row[tokens[u]] - max - Math.Log(sum);
+        }
+        return total;
+    }
 }

@@ -7,8 +7,8 @@ namespace SharpAsr.Tests.Decoding;
 
 /// <summary>
 /// Shallow fusion of an n-gram LM into both beam searches: with weight 0 nothing changes; a fused hypothesis's score
-/// is its alignment's transducer log-probability plus α · its LM log-probability (tokens and end) plus β per token;
-/// and a heavy LM pulls the output to what it knows.
+/// is its alignment's transducer log-probability plus α · its LM log-probability (tokens and end) plus β per token,
+/// less λ · its internal-LM log-probability; and a heavy LM pulls the output to what it knows.
 /// </summary>
 public class LmFusionTests
 {
@@ -38,25 +38,31 @@ public class LmFusionTests
     }
 
     [Theory]
-    [InlineData(0.7, 0.0)]
-    [InlineData(1.5, 0.8)]
-    public void FusedScoreIsTransducerPathPlusWeightedLmPlusBonus(double alpha, double beta)
+    [InlineData("modified_beam", 0.7, 0.0, 0.0)]
+    [InlineData("modified_beam", 1.5, 0.8, 0.0)]
+    [InlineData("modified_beam", 1.0, 0.5, 0.4)]
+    [InlineData("beam", 1.5, 4.0, 0.0)]
+    [InlineData("beam", 1.0, 4.0, 0.4)]
+    public void FusedScoreIsTransducerPathPlusWeightedLmPlusBonusLessInternalLm(string strategy, double alpha, double beta, double ilmWeight)
     {
-        // a beam of one keeps a single alignment, so its score can be recomputed term by term
+        // a beam of one keeps a single alignment, so its score can be recomputed term by term. The Graves search with
+        // one symbol per frame: a frame's token is followed by that frame's blank (modified beam: the token ends the frame)
         using var scope = Torch.NewScope();
-        var fusion = new LmFusion(Lm, alpha, beta);
+        var options = new DecodingOptions { Strategy = strategy, BeamSize = 1, MaxSymbolsPerFrame = 1 };
+        var fusion = new LmFusion(Lm, alpha, beta, ilmWeight);
         int longest = 0;
         for (ulong seed = 5; seed < 13; seed++)
         {
             using var model = DecodingTestModels.Random(seed, vocab: 5);
             var (enc, lengths) = EncoderOut(seed + 100);
-            var hyps = ModifiedBeamSearch.Decode(model, enc, lengths, beam: 1, lm: fusion);
+            options.Lm = fusion;
+            var hyps = TransducerDecoding.Decode(model, enc, lengths, options);
             var lens = lengths.ToLongArray();
             for (int b = 0; b < 3; b++)
             {
                 var h = hyps[b][0];
                 longest = Math.Max(longest, h.Tokens.Length);
-                double transducer = DecodingTestModels.PathLogProb(model, enc.Narrow(0, b, 1), (int)lens[b], h.Tokens, h.Frames, 1);
+                double transducer = DecodingTestModels.PathLogProb(model, enc.Narrow(0, b, 1), (int)lens[b], h.Tokens, h.Frames, strategy == "beam" ? 2 : 1);
                 var history = new List<int> { Lm.StartOfSentence };
                 double lm = 0;
                 foreach (var t in h.Tokens.Append(Lm.EndOfSentence))
@@ -64,7 +70,8 @@ public class LmFusionTests
                     lm += Lm.LogProb(history.ToArray(), t);
                     history.Add(t);
                 }
-                double expected = transducer + alpha * lm + beta * h.Tokens.Length;
+                double ilm = DecodingTestModels.InternalLmLogProb(model, h.Tokens);
+                double expected = transducer + alpha * lm + beta * h.Tokens.Length - ilmWeight * ilm;
                 Assert.True(Math.Abs(expected - h.Score) < 1e-4, $"score {h.Score}, transducer + LM terms {expected}");
             }
         }
@@ -99,5 +106,6 @@ public class LmFusionTests
         Assert.Contains("7 tokens", e.Message);
         Assert.Throws<ArgumentException>(() => new LmFusion(Lm, -1));
         Assert.Throws<ArgumentException>(() => new LmFusion(Lm, 0.5, double.NaN));
+        Assert.Throws<ArgumentException>(() => new LmFusion(Lm, 0.5, 0, -0.1));
     }
 }

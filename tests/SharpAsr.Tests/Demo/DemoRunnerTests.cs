@@ -27,6 +27,7 @@ public class DemoRunnerTests
                 Corpus = new DemoCorpusOptions { TrainUtterances = 24, DevUtterances = 2, TestUtterances = 4, Parallelism = 2 },
                 Steps = 3,
                 BeamSize = 2,
+                LmBeamSize = 3,
                 Overrides = { "train.batch_size=4", "train.val_every=0", "train.save_every=0", "model.encoder.hidden=32",
                     "model.predictor.embed_dim=8", "model.predictor.hidden=16", "model.joint.hidden=16" },
             };
@@ -35,7 +36,7 @@ public class DemoRunnerTests
             var report = File.ReadAllText(Path.Combine(root, "report.md"));
             foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine" })
                 Assert.Contains($"| {set} | all |", report);
-            Assert.Contains("| beam 2 WER | beam 2 + LM WER |", report);
+            Assert.Contains("| beam 2 WER | beam 3 + LM WER |", report);
             Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
             // a set that mixes engines gets a row per engine, cut from the same decoding: the parts add up to the set
             var rows = report.Split('\n').Where(l => l.StartsWith("| dev_") || l.StartsWith("| test_")).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
@@ -53,7 +54,7 @@ public class DemoRunnerTests
             var lm = Path.Combine(root, "model", "lm.arpa");
             var output = string.Join("\n", printed);
             Assert.Contains($"./sharpasr transcribe --model {model} ", output);
-            Assert.Contains($"./sharpasr transcribe --model {model} --beam 2 --lm {lm} ", output);
+            Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} ", output);
             using var asr = AsrModel.Load(model);
             var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
             Assert.NotNull(asr.Transcribe(audio));
