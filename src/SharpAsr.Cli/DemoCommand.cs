@@ -1,5 +1,7 @@
 using System.CommandLine;
 using SharpAsr.Demo;
+using SharpAsr.Training.Distributed;
+using SharpTorch.Distributed;
 
 namespace SharpAsr.Cli;
 
@@ -19,8 +21,13 @@ internal static class DemoCommand
         var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 20000)" };
         var grammarShare = new Option<double?>("--grammar-share") { Description = "share of training utterances from the demo grammar, the rest open text (default 0.25)" };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };
+        var nproc = new Option<int>("--nproc")
+        {
+            Description = "training processes, data-parallel over the config's global batch (default: 2 on a machine with 2 or more cores, else 1)",
+            DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount),
+        };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps, nproc }) cmd.Options.Add(o);
         cmd.Arguments.Add(rest);
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -36,9 +43,13 @@ internal static class DemoCommand
                 },
                 Steps = parse.GetValue(steps),
                 Overrides = CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), cmd.Options.Select(x => x.Name)),
+                Ranks = parse.GetValue(nproc),
+                // ranks 1 … N−1: this command again, with torchrun's variables (below, they take the RunRank path)
+                RankCommand = LocalLauncher.SelfCommand(Environment.GetCommandLineArgs()[1..]),
             };
             using var cancel = new CancellationTokenSource();
             using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });
+            if (DistributedEnvironment.Read() is { Rank: > 0 }) return DemoRunner.RunRank(o, cancel.Token);
             return DemoRunner.Run(o, Console.WriteLine, cancel.Token);
         }));
         return cmd;

@@ -9,6 +9,7 @@
 //                           its step and skipped-step counter as name=value, its data line (data=), and the
 //                           tar shards (shards_seen=) and utterances (seen=) of the batches it trained on, and its first batch (first_batch=)
 //   resume  (same arguments) the same, continuing the run in <out> (--resume)
+//   demo-rank <options.json>  rank 1 … N−1 of a data-parallel demo (DemoRunner.RunRank with these DemoOptions)
 //   validate <config> <val> <out> <checkpoint> [overrides]   greedy validation of <checkpoint>'s model weights;
 //                           prints WER, word totals, CER, loss and the utterances this rank decoded
 using System.Globalization;
@@ -23,6 +24,7 @@ var env = DistributedEnvironment.Read();
 var timeout = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("DIST_TIMEOUT_MS") ?? "20000", CultureInfo.InvariantCulture));
 if (args[0] is "trainer" or "resume") return RunTrainer(args, timeout, resume: args[0] == "resume");
 if (args[0] == "validate") return Validate(args, timeout);
+if (args[0] == "demo-rank") return SharpAsr.Demo.DemoRunner.RunRank(System.Text.Json.JsonSerializer.Deserialize<SharpAsr.Demo.DemoOptions>(File.ReadAllText(args[1]))!);
 using var group = env is null ? null : ProcessGroup.FromEnvironment(env, "gloo", timeout);
 int rank = group?.Rank ?? 0, world = group?.WorldSize ?? 1;
 try

@@ -60,9 +60,17 @@ public static class DemoCorpus
         ("test_engine", "open-text sentences, an engine (festival) and its speakers not in training"),
     };
 
-    public static Result Generate(string outDir, DemoCorpusOptions o, Action<string>? progress = null)
+    /// <summary>The corpus these options synthesised earlier in <paramref name="outDir"/>, or null when it is not all there.</summary>
+    public static Result? Cached(string outDir, DemoCorpusOptions o)
     {
-        Directory.CreateDirectory(outDir);
+        var (_, _, summaryPath, train, dev, tests, lmText, complete) = Layout(outDir, o);
+        return complete && File.Exists(lmText) ? new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath), lmText) : null;
+    }
+
+    /// <summary>Where each file of the corpus goes, and whether a synthesis with these options wrote them all.</summary>
+    static (string StampPath, string Stamp, string SummaryPath, string Train, List<CorpusSet> Dev, List<CorpusSet> Tests, string LmText, bool Complete)
+        Layout(string outDir, DemoCorpusOptions o)
+    {
         var stampPath = Path.Combine(outDir, "corpus.json");
         var summaryPath = Path.Combine(outDir, "corpus.txt");
         // the version changes whenever what a given set of options synthesises changes (voices, texts, noise)
@@ -72,11 +80,18 @@ public static class DemoCorpus
         var dev = DevSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
         var tests = TestSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
         var all = dev.Concat(tests).Select(s => s.Manifest).Append(train).Append(summaryPath);
-        var lmText = Path.Combine(outDir, "lm_text.txt");
-        if (File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && all.All(File.Exists))
+        bool complete = File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && all.All(File.Exists);
+        return (stampPath, stamp, summaryPath, train, dev, tests, Path.Combine(outDir, "lm_text.txt"), complete);
+    }
+
+    public static Result Generate(string outDir, DemoCorpusOptions o, Action<string>? progress = null)
+    {
+        Directory.CreateDirectory(outDir);
+        var (stampPath, stamp, summaryPath, train, dev, tests, lmText, complete) = Layout(outDir, o);
+        if (complete)
         {
             if (!File.Exists(lmText)) WriteLmText(lmText, OpenText.Split(OpenText.Sentences(o.Vocabulary), o.DevUtterances, 2 * o.TestUtterances), train);
-            return new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath), lmText);
+            return Cached(outDir, o)!;
         }
         foreach (var engine in SpeechEngine.All) engine.RequireInstalled();
         SpeechEngine.RequireTool("sox", "sox");
@@ -111,7 +126,7 @@ public static class DemoCorpus
         // NeMo's keys, then how each utterance was made (extra keys NeMo ignores): per-engine, per-voice or per-noise
         // WER needs them (evaluate --out keeps them)
         foreach (var set in jobs.Select(j => j.Set).Distinct())
-            File.WriteAllLines(ManifestOf(set), jobs.Select((job, j) => (job, j)).Where(x => x.job.Set == set).Select(x => ManifestReader.Line(
+            File.WriteAllLines(Path.Combine(outDir, set + ".json"), jobs.Select((job, j) => (job, j)).Where(x => x.job.Set == set).Select(x => ManifestReader.Line(
                 $"audio/{set}/{x.job.Index:D5}.wav", durations[x.j], x.job.Text, extra: new Dictionary<string, JsonElement>
                 {
                     ["source"] = JsonSerializer.SerializeToElement(x.job.Source),

@@ -5,6 +5,7 @@ using SharpAsr.Data;
 using SharpAsr.Decoding;
 using SharpAsr.Inference;
 using SharpAsr.Training;
+using SharpAsr.Training.Distributed;
 
 namespace SharpAsr.Demo;
 
@@ -28,6 +29,13 @@ public sealed class DemoOptions
     public int LmOrder { get; set; } = 7;
     public double LmAlpha { get; set; } = LmFusionDefaults.Alpha;
     public double LmBeta { get; set; } = LmFusionDefaults.Beta;
+    /// <summary>
+    /// Training processes on this machine (data-parallel over the config's global batch; 1 = this process alone).
+    /// Ranks 1 … N−1 run <see cref="RankCommand"/>, which must run this demo with the same options.
+    /// </summary>
+    public int Ranks { get; set; } = 1;
+    /// <summary>The program and arguments that start ranks 1 … N−1 (the CLI passes itself with its own arguments).</summary>
+    public (string Program, IReadOnlyList<string> Arguments)? RankCommand { get; set; }
 }
 
 /// <summary>
@@ -39,6 +47,7 @@ public static class DemoRunner
 {
     public static int Run(DemoOptions o, Action<string> print, CancellationToken cancel = default)
     {
+        if (o.Ranks < 1) throw new ArgumentException($"demo training processes (--nproc): {o.Ranks}; use 1 or more");
         var clock = Stopwatch.StartNew();
         var corpusDir = Path.Combine(o.OutputDir, "corpus");
         print($"demo: synthesising the corpus with espeak-ng, flite and festival into {corpusDir} (cached after the first run) …");
@@ -48,24 +57,15 @@ public static class DemoRunner
 
         var modelDir = Path.Combine(o.OutputDir, "model");
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, true); // every demo run trains afresh
-        // the trainer's own final evaluation is greedy only here: the demo evaluates every set both ways below
-        var overrides = new List<string> { "train.final_beam_size=1" };
-        overrides.AddRange(o.Overrides);
-        if (o.Steps is { } s) overrides.Insert(0, $"train.steps={s}");
-        var cfg = AsrConfig.Load(o.ConfigPath, overrides);
-        var options = new TrainOptions
-        {
-            ConfigPath = o.ConfigPath,
-            Overrides = overrides,
-            TrainManifests = new() { corpus.TrainManifest },
-            // the open-text dev set first: it chooses the "best" checkpoint
-            ValManifests = corpus.Dev.OrderByDescending(d => d.Name == "dev_open").Select(d => d.Manifest).ToList(),
-            OutputDir = modelDir,
-            Log = print,
-        };
-        using var trainer = new Trainer(cfg, options);
+        var (cfg, options) = Training(o, corpus, print);
+        using var ranks = o.Ranks == 1 ? null
+            : DemoRanks.Start(o.Ranks, o.RankCommand ?? throw new ArgumentException("several demo training processes need the command that starts ranks 1 … N−1"), RankTimeout);
+        if (ranks != null) print($"demo: training on {o.Ranks} processes (data-parallel, Gloo over loopback)");
+        using var trainer = new Trainer(cfg, options, ranks?.Context);
         trainer.Run(cancel);
-        if (cancel.IsCancellationRequested) return 130;
+        if (cancel.IsCancellationRequested) return 130;    // 'last' is saved; disposing the ranks stops the others
+        ranks?.WaitForWorkers(RankTimeout);
+        trainer.EvaluateInThisProcessOnly();     // the other ranks have exited: the evaluation below is this process's
         var trainSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds;
 
         // the LM: the training split's text (more sentences than were spoken) over the model's own tokens
@@ -100,6 +100,48 @@ public static class DemoRunner
         sb.AppendLine($"wall time: {clock.Elapsed.TotalSeconds:F0} s (synthesis {synthesisSeconds:F0} s, training {trainSeconds:F0} s, evaluation and export {evalSeconds:F0} s)");
         print(sb.ToString());
         return 0;
+    }
+
+    /// <summary>
+    /// Rank 1 … N−1 of the demo's data-parallel training (<see cref="DemoOptions.Ranks"/>; torchrun's variables say
+    /// which): the corpus rank 0 synthesised, the same config, its share of every batch; rank 0 alone writes, evaluates
+    /// and reports.
+    /// </summary>
+    public static int RunRank(DemoOptions o, CancellationToken cancel = default)
+    {
+        var corpusDir = Path.Combine(o.OutputDir, "corpus");
+        var corpus = DemoCorpus.Cached(corpusDir, o.Corpus)
+            ?? throw new InvalidOperationException($"demo rank: no complete corpus in {corpusDir} (rank 0 synthesises it before starting the other ranks)");
+        var (cfg, options) = Training(o, corpus, _ => { });
+        using var dist = DistributedContext.FromEnvironment("gloo", RankTimeout)
+            ?? throw new InvalidOperationException("demo rank: WORLD_SIZE is not set");
+        using var trainer = new Trainer(cfg, options, dist);
+        trainer.Run(cancel);
+        return cancel.IsCancellationRequested ? 130 : 0;
+    }
+
+    /// <summary>How long a rank waits for the others to join, for a collective, or to exit after training.</summary>
+    static readonly TimeSpan RankTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The training config and options, the same in every rank.</summary>
+    static (AsrConfig Config, TrainOptions Options) Training(DemoOptions o, DemoCorpus.Result corpus, Action<string> print)
+    {
+        // the trainer's own final evaluation is greedy only here: the demo evaluates every set both ways afterwards
+        var overrides = new List<string> { "train.final_beam_size=1" };
+        overrides.AddRange(o.Overrides);
+        if (o.Steps is { } s) overrides.Insert(0, $"train.steps={s}");
+        var cfg = AsrConfig.Load(o.ConfigPath, overrides);
+        var options = new TrainOptions
+        {
+            ConfigPath = o.ConfigPath,
+            Overrides = overrides,
+            TrainManifests = new() { corpus.TrainManifest },
+            // the open-text dev set first: it chooses the "best" checkpoint
+            ValManifests = corpus.Dev.OrderByDescending(d => d.Name == "dev_open").Select(d => d.Manifest).ToList(),
+            OutputDir = Path.Combine(o.OutputDir, "model"),
+            Log = print,
+        };
+        return (cfg, options);
     }
 }
 

@@ -21,7 +21,8 @@ public sealed class Trainer : IDisposable
 {
     readonly AsrConfig _cfg;
     readonly TrainingSetup _run;
-    readonly Validator _validator;
+    Validator _validator;
+    readonly TrainOptions _options;
     readonly CheckpointPolicy _checkpoints;
     readonly DistributedContext? _dist;  // data-parallel run (null: one process): see Training/Distributed
     readonly TrainingLog _log;
@@ -50,6 +51,7 @@ public sealed class Trainer : IDisposable
         (_cfg, _dist) = (cfg, dist);
         _run = TrainingSetup.Build(cfg, o, dist);
         _log = _run.Log;
+        _options = o;
         _validator = new Validator(cfg, o, _run, dist);
         _checkpoints = new CheckpointPolicy(cfg, o, _run, dist);
         State.Seed = cfg.Train.Seed;
@@ -190,6 +192,12 @@ public sealed class Trainer : IDisposable
     public List<(string Set, double GreedyWer, double BeamWer)> FinalEvaluation() => _validator.FinalEvaluation(State.Step);
     public ValidationResult EvaluateManifest(string manifest, DecodingOptions? decoding = null) => _validator.EvaluateManifest(manifest, decoding, State.Step);
     public DecodingOptions BeamOptions(int beamSize) => _validator.BeamOptions(beamSize);
+
+    /// <summary>
+    /// After a data-parallel run whose other ranks have exited: validation and evaluation from here on decode every
+    /// utterance in this process, instead of its share with totals summed over the ranks.
+    /// </summary>
+    public void EvaluateInThisProcessOnly() => _validator = new Validator(_cfg, _options, _run, null);
 
     public void Dispose()
     {

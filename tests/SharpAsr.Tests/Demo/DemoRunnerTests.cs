@@ -20,17 +20,7 @@ public class DemoRunnerTests
         try
         {
             var printed = new List<string>();
-            var o = new DemoOptions
-            {
-                OutputDir = root,
-                ConfigPath = TrainedTinyModel.FindConfig("tiny.yaml"),
-                Corpus = new DemoCorpusOptions { TrainUtterances = 24, DevUtterances = 2, TestUtterances = 4, Parallelism = 2 },
-                Steps = 3,
-                BeamSize = 2,
-                LmBeamSize = 3,
-                Overrides = { "train.batch_size=4", "train.val_every=0", "train.save_every=0", "model.encoder.hidden=32",
-                    "model.predictor.embed_dim=8", "model.predictor.hidden=16", "model.joint.hidden=16" },
-            };
+            var o = SmallDemo(root);
             Assert.Equal(0, DemoRunner.Run(o, printed.Add));
 
             var report = File.ReadAllText(Path.Combine(root, "report.md"));
@@ -62,6 +52,64 @@ public class DemoRunnerTests
         }
         finally { Directory.Delete(root, true); }
     }
+
+    [Fact]
+    public void TwoTrainingProcessesTrainTheDemoAndThisOneEvaluates()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-demo-ranks-").FullName;
+        try
+        {
+            var o = SmallDemo(root);
+            // rank 1: the test worker program, given the same options
+            var optionsFile = Path.Combine(root, "options.json");
+            File.WriteAllText(optionsFile, System.Text.Json.JsonSerializer.Serialize(o));
+            o.Ranks = 2;
+            o.RankCommand = ("dotnet", [Distributed.Workers.Dll, "demo-rank", optionsFile]);
+            var printed = new List<string>();
+            Assert.Equal(0, DemoRunner.Run(o, printed.Add));
+            var output = string.Join("\n", printed);
+            Assert.Contains("demo: training on 2 processes", output);
+            Assert.Contains("global batch 4 = 2 rank(s) × 2 utterances", output);
+            Assert.Contains("step 3/3", output);
+            // the evaluation after training is this process's alone: every set decoded in full
+            var report = File.ReadAllText(Path.Combine(root, "report.md"));
+            foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine" })
+                Assert.Contains($"| {set} | all |", report);
+            Assert.True(File.Exists(Path.Combine(root, "model", "tiny.sasr")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void ARankThatDiesBeforeJoiningFailsTheDemoAtOnceWithItsOutput()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-demo-ranks-").FullName;
+        try
+        {
+            var o = SmallDemo(root);
+            o.Ranks = 2;
+            o.RankCommand = ("sh", ["-c", "echo rank cannot start; exit 3"]);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = Assert.Throws<InvalidOperationException>(() => DemoRunner.Run(o, _ => { }));
+            Assert.Contains("demo training rank 1 exited with code 3 before joining the others", e.Message);
+            Assert.Contains("rank cannot start", e.Message);       // its own last words
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>A demo that takes seconds: a few utterances, a small model, three steps.</summary>
+    static DemoOptions SmallDemo(string root) => new()
+    {
+        OutputDir = root,
+        ConfigPath = TrainedTinyModel.FindConfig("tiny.yaml"),
+        Corpus = new DemoCorpusOptions { TrainUtterances = 24, DevUtterances = 2, TestUtterances = 4, Parallelism = 2 },
+        Steps = 3,
+        BeamSize = 2,
+        LmBeamSize = 3,
+        Overrides = { "train.global_batch_size=4", "train.val_every=0", "train.save_every=0", "model.encoder.hidden=32",
+            "model.predictor.embed_dim=8", "model.predictor.hidden=16", "model.joint.hidden=16" },
+    };
 
     /// <summary>Word errors of a report row: its WER (a percentage with two decimals) times its words.</summary>
     static int Errors(string[] row, int column) =>

@@ -55,7 +55,7 @@ public static partial class LocalLauncher
         {
             for (int rank = 0; rank < o.NProc; rank++)
             {
-                workers[rank] = Start(o, new DistributedEnvironment(rank, o.NProc, rank, o.MasterAddr, port), Say);
+                workers[rank] = StartWorker(o, new DistributedEnvironment(rank, o.NProc, rank, o.MasterAddr, port), Say);
                 exited[rank] = workers[rank].WaitForExitAsync();
             }
             var running = Enumerable.Range(0, o.NProc).ToHashSet();
@@ -118,7 +118,8 @@ public static partial class LocalLauncher
         }
     }
 
-    static Process Start(LaunchOptions o, DistributedEnvironment env, Action<string> say)
+    /// <summary>Starts one worker of <paramref name="o"/> as <paramref name="env"/>'s rank, its output lines to <paramref name="say"/>.</summary>
+    public static Process StartWorker(LaunchOptions o, DistributedEnvironment env, Action<string> say)
     {
         var psi = new ProcessStartInfo(o.Program)
         {
