@@ -30,7 +30,7 @@ public sealed class FeaturizerConfig
     [YamlMember(Alias = "pad_value")] public double PadValue { get; set; } = 0;
     /// <summary>"per_feature" (NeMo default, caiman), "all_features", "fixed" (uses <see cref="FixedMean"/>/<see cref="FixedStd"/>, e.g. dataset statistics) or "none".</summary>
     [YamlMember(Alias = "normalize")] public string Normalize { get; set; } = "per_feature";
-    /// <summary>Per-mel-band mean for normalize = "fixed" (dataset-level statistics, see <see cref="FeatureStatistics"/>).</summary>
+    /// <summary>Per-mel-band mean for normalize = "fixed" (dataset-level statistics, see <see cref="Features.FeatureStatistics"/>).</summary>
     [YamlMember(Alias = "fixed_mean")] public double[]? FixedMean { get; set; }
     /// <summary>Per-mel-band standard deviation for normalize = "fixed".</summary>
     [YamlMember(Alias = "fixed_std")] public double[]? FixedStd { get; set; }
