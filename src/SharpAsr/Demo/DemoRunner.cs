@@ -55,9 +55,10 @@ public static class DemoRunner
         var synthesisSeconds = clock.Elapsed.TotalSeconds;
         print($"demo: corpus ready{(corpus.Cached ? " (cached)" : "")}: {corpus.TrainHours:F2} h of training speech, {synthesisSeconds:F0} s; {corpus.Summary}");
 
+        var (cfg, options) = Training(o, corpus, print);
+        TrainingPlan.ResolveBatch(cfg.Train, o.Ranks);     // a global batch the processes cannot share is refused first
         var modelDir = Path.Combine(o.OutputDir, "model");
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, true); // every demo run trains afresh
-        var (cfg, options) = Training(o, corpus, print);
         using var ranks = o.Ranks == 1 ? null
             : DemoRanks.Start(o.Ranks, o.RankCommand ?? throw new ArgumentException("several demo training processes need the command that starts ranks 1 … N−1"), RankTimeout);
         if (ranks != null) print($"demo: training on {o.Ranks} processes (data-parallel, Gloo over loopback)");

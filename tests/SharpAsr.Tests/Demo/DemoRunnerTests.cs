@@ -1,3 +1,4 @@
+using SharpAsr.Config;
 using SharpAsr.Demo;
 using SharpAsr.Inference;
 using SharpAsr.Tests.Decoding;
@@ -94,6 +95,25 @@ public class DemoRunnerTests
             Assert.Contains("demo training rank 1 exited with code 3 before joining the others", e.Message);
             Assert.Contains("rank cannot start", e.Message);       // its own last words
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"took {clock.Elapsed}");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void AGlobalBatchTheProcessesCannotShareIsRefusedBeforeTheLastModelIsDeleted()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-demo-ranks-").FullName;
+        try
+        {
+            var o = SmallDemo(root);
+            o.Ranks = 3;                                             // 4 utterances per step do not divide by 3
+            o.RankCommand = ("sh", ["-c", "exit 3"]);
+            var lastModel = Path.Combine(root, "model", "tiny.sasr");
+            Directory.CreateDirectory(Path.GetDirectoryName(lastModel)!);
+            File.WriteAllText(lastModel, "the last run's model");
+            var e = Assert.Throws<ConfigException>(() => DemoRunner.Run(o, _ => { }));
+            Assert.Contains("global batch 4 does not divide into 3 rank(s)", e.Message);
+            Assert.True(File.Exists(lastModel));
         }
         finally { Directory.Delete(root, true); }
     }
