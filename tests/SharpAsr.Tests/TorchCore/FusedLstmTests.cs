@@ -9,8 +9,10 @@ namespace SharpAsr.Tests.TorchCore;
 /// The fused CPU LSTM (native/src/lstm.cpp through <see cref="FusedLstm"/>) against libtorch's own LSTM
 /// (aten::lstm, the path it replaces): outputs and every gradient, with and without initial state, several
 /// layers, unequal lengths through <see cref="Lstm.ForwardOutputs"/>; finite differences on a tiny case;
-/// inter-layer dropout as torch.nn.LSTM applies it.
+/// inter-layer dropout as torch.nn.LSTM applies it. Alone (TorchSerial): the dropout tests replay the global generator
+/// from a seed, which a test seeding or drawing on another thread would move between the two runs.
 /// </summary>
+[Collection("TorchSerial")]
 public class FusedLstmTests
 {
     /// <summary>Random weights for a stack of layers as torch.nn.LSTM orders them (w_ih, w_hh, b_ih, b_hh per layer).</summary>
