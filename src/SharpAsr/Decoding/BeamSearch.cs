@@ -47,16 +47,18 @@ public static class BeamSearch
     {
         int blank = (int)model.Blank, vocab = blank + 1;
         var device = encProj.Device;
-        // predictor output (projected) and state of every prefix seen, by token sequence
-        var predictor = new Dictionary<string, (Tensor Proj, PredictorState State)>();
-        (Tensor Proj, PredictorState State) Predict(int[] tokens)
+        // predictor output (projected), state and internal-LM penalties (with an ILM weight) of every prefix seen, by
+        // token sequence: all three depend on the prefix alone, not on the frame
+        var predictor = new Dictionary<string, (Tensor Proj, PredictorState State, float[]? Ilm)>();
+        (Tensor Proj, PredictorState State, float[]? Ilm) Predict(int[] tokens)
         {
             var key = string.Join(',', tokens);
             if (predictor.TryGetValue(key, out var cached)) return cached;
             PredictorState? parentState = tokens.Length == 0 ? null : Predict(tokens[..^1]).State;
             var last = tokens.Length == 0 ? blank : tokens[^1];
             var (o, s) = model.Predictor.Step(Torch.Tensor(new long[] { last }).To(device), parentState);
-            return predictor[key] = (model.Joint.ProjectPredictor(o), s);
+            var proj = model.Joint.ProjectPredictor(o);
+            return predictor[key] = (proj, s, lm?.InternalLmPenalties(model.Joint, proj, blank));
         }
 
         var kept = new List<Hyp> { new() { Tokens = [], Frames = [], Score = 0 } };
@@ -68,7 +70,7 @@ public static class BeamSearch
             {
                 var key = string.Join(',', tokens);
                 if (logProbCache.TryGetValue(key, out var lp)) return lp;
-                var proj = Predict(tokens).Proj;          // cached: created outside the scope below
+                var (proj, _, ilm) = Predict(tokens);      // cached: created outside the scope below
                 using var s = Torch.NewScope();
                 var scores = Functional.LogSoftmax(model.Joint.Combine(encT, proj), -1).ToFloatArray();
                 if (lm != null)
@@ -76,7 +78,6 @@ public static class BeamSearch
                     // shallow fusion: every token (not blank) also scored by the LM after this prefix, less the
                     // predictor's own guess when an internal-LM weight is given
                     var lmScores = lm.TokenScores(tokens);
-                    var ilm = lm.InternalLmPenalties(model.Joint, proj, blank);
                     for (int k = 0; k < blank; k++) scores[k] += lmScores[k] + (ilm?[k] ?? 0);
                 }
                 return logProbCache[key] = scores;

@@ -40,6 +40,8 @@ public static class ModifiedBeamSearch
         // one start hypothesis per utterance: the predictor primed with blank
         var (predOut, state) = model.Predictor.Step(Torch.Full(new[] { (long)batch }, blank, DType.Int64, device), null);
         var predProj = model.Joint.ProjectPredictor(predOut);                            // [N, J]
+        // internal-LM penalties of each row (with an ILM weight): computed once per row, as the row's predictor output
+        var ilm = IlmRows(lm, model, predProj);
         var hyps = Enumerable.Range(0, batch).Select(b => new List<Hyp> { new() { Tokens = [], Frames = [], Score = 0, Row = b } }).ToArray();
 
         for (long t = 0; t < maxT; t++)
@@ -54,7 +56,6 @@ public static class ModifiedBeamSearch
             var enc = encProj.Select(1, t).IndexSelect(0, Torch.Tensor(owners).To(device));
             var pred = predProj.IndexSelect(0, Torch.Tensor(rows).To(device));
             var logProbs = Functional.LogSoftmax(model.Joint.Combine(enc, pred), -1).ToFloatArray();   // [N_a × V+1]
-            var ilm = lm?.InternalLmPenalties(model.Joint, pred, blank);                      // [N_a × V] or null
 
             // per utterance: best `beam` extensions, merged by token sequence
             var parents = new List<long>();          // state rows to advance by a token
@@ -70,7 +71,7 @@ public static class ModifiedBeamSearch
                     var lmScores = lm?.TokenScores(hyps[b][i].Tokens);     // shallow fusion: tokens, not blank
                     for (int k = 0; k < vocab; k++)
                         candidates.Add((hyps[b][i].Score + logProbs[(offset + i) * vocab + k]
-                            + (lmScores != null && k != blank ? lmScores[k] + (ilm?[(offset + i) * blank + k] ?? 0) : 0), i, k));
+                            + (lmScores != null && k != blank ? lmScores[k] + (ilm?[hyps[b][i].Row][k] ?? 0) : 0), i, k));
                 }
                 offset += hyps[b].Count;
                 candidates.Sort((x, y) => y.Score.CompareTo(x.Score));
@@ -111,14 +112,17 @@ public static class ModifiedBeamSearch
             {
                 var parentIndex = Torch.Tensor(parents.ToArray()).To(device);
                 var (o, s) = model.Predictor.Step(Torch.Tensor(emitted.ToArray()).To(device), PredictorStates.Select(state, parentIndex));
-                newProj = Torch.Cat(new[] { predProj, model.Joint.ProjectPredictor(o) }, 0).IndexSelect(0, index);
+                var added = model.Joint.ProjectPredictor(o);
+                newProj = Torch.Cat(new[] { predProj, added }, 0).IndexSelect(0, index);
                 newState = PredictorStates.Select(PredictorStates.Concat(state, s), index);
+                if (ilm != null) ilm = [.. ilm, .. IlmRows(lm, model, added)!];
             }
             else
             {
                 newProj = predProj.IndexSelect(0, index);
                 newState = PredictorStates.Select(state, index);
             }
+            if (ilm != null) ilm = source.Select(r => ilm[r]).ToArray();
             for (int r = 0; r < all.Count; r++) all[r].Row = r;
             predProj.Dispose();
             PredictorStates.Dispose(state);
@@ -128,5 +132,14 @@ public static class ModifiedBeamSearch
         }
 
         return hyps.Select(list => TransducerDecoding.Rank(list.Select(h => new Hypothesis(h.Tokens, h.Frames, h.Score)), lengthNormalization, lm)).ToArray();
+    }
+
+    /// <summary>Each row's −λ · ln p_ILM over the tokens, or null without an internal-LM weight.</summary>
+    static float[][]? IlmRows(LmFusion? lm, Transducer model, Tensor predProjected)
+    {
+        var flat = lm?.InternalLmPenalties(model.Joint, predProjected, (int)model.Blank);
+        if (flat is null) return null;
+        int v = (int)model.Blank;
+        return Enumerable.Range(0, flat.Length / v).Select(r => flat.AsSpan(r * v, v).ToArray()).ToArray();
     }
 }

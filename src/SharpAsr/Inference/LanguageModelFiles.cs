@@ -79,7 +79,7 @@ public static class LanguageModelFiles
             var history = new List<int> { lm.StartOfSentence };
             foreach (var w in s.Append(lm.EndOfSentence))
             {
-                logProb += lm.LogProb(history.ToArray(), w);
+                logProb += lm.LogProb(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), w);
                 history.Add(w);
                 count++;
             }
