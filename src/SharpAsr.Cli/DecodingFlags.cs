@@ -16,19 +16,27 @@ internal sealed class DecodingFlags
     readonly Option<string?> _lm = new("--lm") { Description = "an ARPA n-gram language model over the model's tokens (sharpasr lm build), fused into beam search" };
     readonly Option<double> _lmAlpha = new("--lm-alpha") { Description = "weight of the LM's log-probabilities (NeMo's ngram_lm_alpha)", DefaultValueFactory = _ => LmFusionDefaults.Alpha };
     readonly Option<double> _ilmWeight = new("--ilm-weight") { Description = "with --lm: weight of the predictor's own LM subtracted per token (internal LM estimation; NeMo's hat_ilm_weight)", DefaultValueFactory = _ => LmFusionDefaults.IlmWeight };
+    readonly Option<string?> _lexicon = new("--lexicon") { Description = "with --lm: a text file of the words hypotheses may spell (e.g. the LM's training text); other words pay --lexicon-penalty" };
+    readonly Option<double> _lexiconPenalty = new("--lexicon-penalty") { Description = "with --lexicon: log-probability lost per word not in the lexicon (inf forbids them)", DefaultValueFactory = _ => LmFusionDefaults.LexiconPenalty };
     readonly Option<double> _lmBeta = new("--lm-beta") { Description = "bonus per token with the LM, against its pull to short outputs", DefaultValueFactory = _ => LmFusionDefaults.Beta };
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta, _ilmWeight }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta, _ilmWeight, _lexicon, _lexiconPenalty }) cmd.Options.Add(o);
     }
 
     /// <summary>Loads --lm (over the loaded model's tokens) into the options; nothing without --lm.</summary>
     public void AddLanguageModel(ParseResult p, TranscribeOptions options, AsrModel model)
     {
-        if (p.GetValue(_lm) is not { } path) return;
+        var lexiconPath = p.GetValue(_lexicon);
+        if (p.GetValue(_lm) is not { } path)
+        {
+            if (lexiconPath != null) throw new ArgumentException("--lexicon is fused into beam search with an LM: give --lm too");
+            return;
+        }
         if (options.BeamSize < 2) throw new ArgumentException("--lm is fused into beam search: give --beam 2 or more");
-        options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta), p.GetValue(_ilmWeight));
+        var lexicon = lexiconPath is null ? null : Lexicon.Load(lexiconPath, model.Tokenizer, p.GetValue(_lexiconPenalty), model.Normalizer);
+        options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta), p.GetValue(_ilmWeight), lexicon);
     }
 
     public TranscribeOptions Options(ParseResult p, bool timestamps = false)

@@ -12,6 +12,8 @@ namespace SharpAsr.Decoding;
 /// token, estimated as the joint without the encoder, over the tokens only (Meng et al. 2021, "Internal language model
 /// estimation"; NeMo's <c>hat_ilm_weight</c>, icefall's <c>ilm_scale</c>). The predictor learned its guess from the
 /// training transcripts alone; subtracting it lets the external LM, built from more text, speak instead of adding to it.
+/// With a <see cref="Decoding.Lexicon"/>, a hypothesis also pays the lexicon's penalty for each word it spells that is not
+/// in the list.
 /// </summary>
 public sealed class LmFusion
 {
@@ -20,10 +22,12 @@ public sealed class LmFusion
     public double Beta { get; }
     /// <summary>λ: the weight of the internal LM's log-probability subtracted per token (0 = none).</summary>
     public double IlmWeight { get; }
+    /// <summary>The words hypotheses may spell, or null for any.</summary>
+    public Lexicon? Lexicon { get; }
     readonly ConcurrentDictionary<UInt128, float[]> _cache = new();
     const int MaxCachedContexts = 100_000;
 
-    public LmFusion(NGramLm lm, double alpha, double beta = 0, double ilmWeight = 0)
+    public LmFusion(NGramLm lm, double alpha, double beta = 0, double ilmWeight = 0, Lexicon? lexicon = null)
     {
         if (!(ilmWeight >= 0) || double.IsInfinity(ilmWeight)) throw new ArgumentException($"internal LM weight {ilmWeight}: use a finite number ≥ 0");
         if (!(alpha >= 0) || double.IsInfinity(alpha)) throw new ArgumentException($"LM weight (alpha) {alpha}: use a finite number ≥ 0");
@@ -32,6 +36,7 @@ public sealed class LmFusion
         Alpha = alpha;
         Beta = beta;
         IlmWeight = ilmWeight;
+        Lexicon = lexicon;
     }
 
     /// <summary>
@@ -48,8 +53,18 @@ public sealed class LmFusion
         return logProbs;
     }
 
-    /// <summary>α · ln p_LM(k | &lt;s&gt; tokens) + β for every token k.</summary>
+    /// <summary>α · ln p_LM(k | &lt;s&gt; tokens) + β for every token k, less the lexicon's penalty where k spells a word outside it.</summary>
     public float[] TokenScores(int[] tokens)
+    {
+        var scores = LmScores(tokens);
+        if (Lexicon is null) return scores;
+        var penalties = Lexicon.TokenPenalties(tokens);
+        var total = new float[scores.Length];
+        for (int k = 0; k < total.Length; k++) total[k] = scores[k] + penalties[k];
+        return total;
+    }
+
+    float[] LmScores(int[] tokens)
     {
         var history = History(tokens);
         var key = NGramLm.Key(history);
@@ -60,8 +75,8 @@ public sealed class LmFusion
         return _cache[key] = scores;
     }
 
-    /// <summary>α · ln p_LM(&lt;/s&gt; | &lt;s&gt; tokens): what a hypothesis gains or loses by ending here.</summary>
-    public double EndScore(int[] tokens) => Alpha * Lm.LogProb(History(tokens), Lm.EndOfSentence);
+    /// <summary>α · ln p_LM(&lt;/s&gt; | &lt;s&gt; tokens), less the lexicon's penalty for a last word outside it: what a hypothesis gains or loses by ending here.</summary>
+    public double EndScore(int[] tokens) => Alpha * Lm.LogProb(History(tokens), Lm.EndOfSentence) + (Lexicon?.EndPenalty(tokens) ?? 0);
 
     /// <summary>&lt;s&gt; and the tokens, cut to the last Order − 1 words: all the LM can see.</summary>
     int[] History(int[] tokens)
@@ -79,4 +94,5 @@ public static class LmFusionDefaults
     public const double Alpha = 0.3;
     public const double Beta = 0.25;
     public const double IlmWeight = 0;
+    public const double LexiconPenalty = 5;
 }

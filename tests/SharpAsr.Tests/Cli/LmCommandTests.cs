@@ -30,6 +30,26 @@ public class LmCommandTests(TrainedTinyModel trained)
         Assert.Contains("beam 3 + 4-gram LM (alpha 0.4, beta 0.2)", eval.Output);
         var tr = DocsCli(["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--lm", arpa]);
         Assert.True(tr.Code == 0, tr.Error);
+        // the LM's text as the word list, normalised as transcripts are
+        File.AppendAllLines(text, ["Turn ON the Kitchen lights!"]);
+        var lex = DocsCli(["evaluate", "--model", trained.Checkpoint, "--manifest", trained.TestManifest, "--beam", "3", "--lm", arpa, "--lexicon", text, "--lexicon-penalty", "7"]);
+        Assert.True(lex.Code == 0, lex.Error);
+        Assert.Contains("lexicon of 14 words, penalty 7)", lex.Output);
+    }
+
+    [Fact]
+    public void ALexiconWithoutAnLmOrMissingIsRefused()
+    {
+        var text = Path.Combine(_dir, "words.txt");
+        File.WriteAllText(text, "set a timer\n");
+        var noLm = DocsCli(["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--lexicon", text]);
+        Assert.NotEqual(0, noLm.Code);
+        Assert.Contains("give --lm too", noLm.Error);
+        var arpa = Path.Combine(_dir, "lm2.arpa");
+        Assert.Equal(0, CliRunner.Run("lm", "build", "--model", trained.Checkpoint, "--text", text, "--order", "2", "--out", arpa).ExitCode);
+        var missing = DocsCli(["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--lm", arpa, "--lexicon", text + ".gone"]);
+        Assert.NotEqual(0, missing.Code);
+        Assert.Contains("words.txt.gone does not exist", missing.Error);
     }
 
     [Fact]
