@@ -35,7 +35,8 @@ internal sealed class DecodingFlags
             return;
         }
         if (options.BeamSize < 2) throw new ArgumentException("--lm is fused into beam search: give --beam 2 or more");
-        var lexicon = lexiconPath is null ? null : Lexicon.Load(lexiconPath, model.Tokenizer, p.GetValue(_lexiconPenalty), model.Normalizer);
+        var lexicon = lexiconPath is null ? null : Lexicon.Load(lexiconPath,
+            Enumerable.Range(0, model.Tokenizer.VocabSize).Select(model.Tokenizer.IdToPiece).ToList(), p.GetValue(_lexiconPenalty), model.Normalizer.Normalize);
         options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta), p.GetValue(_ilmWeight), lexicon);
     }
 

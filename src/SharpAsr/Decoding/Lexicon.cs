@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SharpAsr.Text;
 
 namespace SharpAsr.Decoding;
 
@@ -23,9 +22,9 @@ public sealed class Lexicon
     public int WordCount => _words.Count;
 
     /// <param name="words">the allowed words (any whitespace inside one splits it)</param>
-    /// <param name="tokenizer">the model's tokenizer: the text each token adds</param>
+    /// <param name="pieces">the text of each of the model's tokens, by id (its tokenizer's pieces; ▁ reads as a space)</param>
     /// <param name="penalty">per word not in the list; +∞ forbids such words</param>
-    public Lexicon(IEnumerable<string> words, ITokenizer tokenizer, double penalty)
+    public Lexicon(IEnumerable<string> words, IReadOnlyList<string> pieces, double penalty)
     {
         if (!(penalty > 0)) throw new ArgumentException($"lexicon penalty {penalty}: use a number > 0 (∞ forbids words outside the list)");
         Penalty = penalty;
@@ -33,18 +32,18 @@ public sealed class Lexicon
         if (_words.Count == 0) throw new ArgumentException("the lexicon holds no words");
         foreach (var w in _words)
             for (int n = 1; n <= w.Length; n++) _prefixes.Add(w[..n]);
-        _pieces = Enumerable.Range(0, tokenizer.VocabSize).Select(id => tokenizer.IdToPiece(id).Replace('▁', ' ')).ToArray();
+        _pieces = pieces.Select(p => p.Replace('▁', ' ')).ToArray();
     }
 
     /// <summary>
-    /// The words of a text file (one or more per line, e.g. the LM's training text), each line first through the
-    /// model's text normaliser when one is given, as its transcripts were (so "Fire!" lists "fire").
+    /// The words of a text file (one or more per line, e.g. the LM's training text), each line first through
+    /// <paramref name="normalize"/> when given — the model's text normaliser, as its transcripts were (so "Fire!" lists "fire").
     /// </summary>
-    public static Lexicon Load(string path, ITokenizer tokenizer, double penalty, TextNormalizer? normalizer = null)
+    public static Lexicon Load(string path, IReadOnlyList<string> pieces, double penalty, Func<string, string>? normalize = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"lexicon {path} does not exist", path);
         var lines = File.ReadLines(path);
-        return new Lexicon(normalizer is null ? lines : lines.Select(normalizer.Normalize), tokenizer, penalty);
+        return new Lexicon(normalize is null ? lines : lines.Select(normalize), pieces, penalty);
     }
 
     public bool Contains(string word) => _words.Contains(word);

@@ -1,4 +1,3 @@
-using System.Text;
 using SharpAsr.Decoding;
 using SharpAsr.LanguageModels;
 using SharpAsr.Text;
@@ -15,17 +14,10 @@ namespace SharpAsr.Tests.Decoding;
 public class LexiconTests
 {
     static readonly CharTokenizer Chars = new([" ", "a", "b", "f", "i", "l", "o", "r", "e", "x"]);
-    static readonly string[] Words = ["ball", "of", "fire", "a", "bar"];
+    static readonly string[] CharPieces = Pieces(Chars);
 
-    /// <summary>Pieces with SentencePiece's word-start mark, as a unigram model would cut them.</summary>
-    sealed class PieceTokenizer(string[] pieces) : ITokenizer
-    {
-        public int VocabSize => pieces.Length;
-        public int[] Encode(string text) => throw new NotSupportedException();
-        public string Decode(IReadOnlyList<int> ids) => string.Concat(ids.Select(i => pieces[i])).Replace('▁', ' ').Trim();
-        public string IdToPiece(int id) => pieces[id];
-        public IReadOnlyList<Rune> UnencodableCharacters(string text) => [];
-    }
+    static string[] Pieces(ITokenizer tokenizer) => Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.IdToPiece).ToArray();
+    static readonly string[] Words = ["ball", "of", "fire", "a", "bar"];
 
     static double PathPenalty(Lexicon lexicon, int[] tokens)
     {
@@ -37,7 +29,7 @@ public class LexiconTests
     [Fact]
     public void CharactersPayOncePerWordOutsideTheList()
     {
-        var lexicon = new Lexicon(Words, Chars, 3);
+        var lexicon = new Lexicon(Words, CharPieces, 3);
         int Id(char c) => Chars.Encode(c.ToString())[0];
         var after = (string text) => lexicon.TokenPenalties(text.Select(c => Chars.Encode(c.ToString())[0]).ToArray());
         Assert.Equal(0, after("ba")[Id('l')]);          // "bal" leads to "ball"
@@ -58,7 +50,7 @@ public class LexiconTests
     public void AnyPathPaysThePenaltyTimesItsWordsOutsideTheList()
     {
         var rng = new Random(3);
-        var lexicon = new Lexicon(Words, Chars, 2.5);
+        var lexicon = new Lexicon(Words, CharPieces, 2.5);
         for (int trial = 0; trial < 300; trial++)
         {
             // random texts built mostly from listed words with some letters changed, so both kinds of words occur
@@ -77,8 +69,8 @@ public class LexiconTests
     [Fact]
     public void SentencePiecePiecesPayOncePerWordOutsideTheList()
     {
-        var pieces = new PieceTokenizer(["▁ba", "ll", "r", "▁of", "▁fire", "x", "▁", "fi", "re"]);
-        var lexicon = new Lexicon(Words, pieces, 4);
+        // pieces with SentencePiece's word-start mark, as a unigram model would cut them
+        var lexicon = new Lexicon(Words, ["▁ba", "ll", "r", "▁of", "▁fire", "x", "▁", "fi", "re"], 4);
         Assert.Equal(0, PathPenalty(lexicon, [0, 1, 3, 4]));            // ball of fire
         Assert.Equal(0, PathPenalty(lexicon, [0, 2, 6, 7, 8]));         // bar fire
         Assert.Equal(-4, PathPenalty(lexicon, [0, 3]));                 // "ba" ends unfinished, of
@@ -89,10 +81,10 @@ public class LexiconTests
     [Fact]
     public void BadListsAndPenaltiesAreRefused()
     {
-        Assert.Throws<ArgumentException>(() => new Lexicon([], Chars, 1));
-        Assert.Throws<ArgumentException>(() => new Lexicon(Words, Chars, 0));
-        Assert.Throws<ArgumentException>(() => new Lexicon(Words, Chars, double.NaN));
-        var e = Assert.Throws<FileNotFoundException>(() => Lexicon.Load("/nonexistent/words.txt", Chars, 1));
+        Assert.Throws<ArgumentException>(() => new Lexicon([], CharPieces, 1));
+        Assert.Throws<ArgumentException>(() => new Lexicon(Words, CharPieces, 0));
+        Assert.Throws<ArgumentException>(() => new Lexicon(Words, CharPieces, double.NaN));
+        var e = Assert.Throws<FileNotFoundException>(() => Lexicon.Load("/nonexistent/words.txt", CharPieces, 1));
         Assert.Contains("/nonexistent/words.txt", e.Message);
     }
 
@@ -111,7 +103,7 @@ public class LexiconTests
         var lm = KneserNeyEstimator.Estimate([[1, 2, 0, 3], [4, 1, 2], [3, 0, 1, 2]], 5, 3);
         var options = new DecodingOptions { Strategy = strategy, BeamSize = 4, Lm = new LmFusion(lm, 0.1) };
         var plain = TransducerDecoding.Decode(model, enc, lengths, options);
-        options.Lm = new LmFusion(lm, 0.1, 0, 0, new Lexicon(words, tokenizer, 1e6));
+        options.Lm = new LmFusion(lm, 0.1, 0, 0, new Lexicon(words, Pieces(tokenizer), 1e6));
         var constrained = TransducerDecoding.Decode(model, enc, lengths, options);
         string Text(Hypothesis h) => tokenizer.Decode(h.Tokens);
         Assert.Contains(plain, p => Text(p[0]).Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(w => !words.Contains(w)));
