@@ -17,6 +17,9 @@ packages=(
   # the demo corpus: open-vocabulary text (WordNet's example sentences) and two more speech engines built from
   # recorded voices (flite; festival with CMU's kal and ked diphones)
   wordnet-base flite festival festvox-kallpc16k festvox-kdlpc16k
+  # … and two more from Debian's contrib and non-free sections (MBROLA's diphones of three men, SVOX Pico's two
+  # women): more recorded people in training is what carries a model to voices it never heard
+  mbrola mbrola-us1 mbrola-us2 mbrola-us3 libttspico-utils
   # reference implementations the tests and benchmarks compare against (committed numbers are
   # regenerated with these; the peer benchmarks run them side by side)
   python3-torch python3-torchaudio python3-sentencepiece
@@ -35,6 +38,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q >/dev/null
+  if ! apt-cache policy mbrola libttspico-utils | grep -q "Candidate: [0-9]"; then
+    # contrib and non-free are not enabled: add them, for this Debian release, beside the machine's own sources
+    codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
+    list=/etc/apt/sources.list.d/sharpasr-contrib-non-free.sources
+    echo "setup: enabling Debian's contrib and non-free sections for the demo's voices ($list)"
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$codename" | $sudo tee "$list" >/dev/null
+    $sudo apt-get update -q >/dev/null
+  fi
   # recommended packages too: the development machines were set up that way (sox formats, BLAS variants …)
   $sudo apt-get install -y -q "${missing[@]}" >/dev/null
 fi

@@ -27,7 +27,7 @@ public sealed record CorpusSet(string Name, string HeldOut, string Manifest);
 
 /// <summary>
 /// The demo corpus. Text: sentences of the demo grammar (<see cref="DemoSentences"/>) and open-vocabulary English
-/// (<see cref="OpenText"/>, split by sentence). Speech: espeak-ng, flite and festival voices (<see cref="DemoVoices"/>)
+/// (<see cref="OpenText"/>, split by sentence). Speech: espeak-ng, flite, festival, MBROLA and Pico voices (<see cref="DemoVoices"/>)
 /// at varied rate and pitch, part of it with background noise, as 16 kHz mono 16-bit WAV. Dev and test sets hold out
 /// their sentences and voices; one test set holds out a whole engine. Deterministic for the options (sox -R, seeded
 /// draws, a hash split), made in parallel, cached: a second call with the same options returns at once.
@@ -74,7 +74,7 @@ public static class DemoCorpus
         var stampPath = Path.Combine(outDir, "corpus.json");
         var summaryPath = Path.Combine(outDir, "corpus.txt");
         // the version changes whenever what a given set of options synthesises changes (voices, texts, noise)
-        var stamp = JsonSerializer.Serialize(new { Version = 6, Options = o });
+        var stamp = JsonSerializer.Serialize(new { Version = 7, Options = o });
         string ManifestOf(string set) => Path.Combine(outDir, set + ".json");
         var train = ManifestOf("train");
         var dev = DevSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(s.Name))).ToList();
@@ -180,9 +180,13 @@ public static class DemoCorpus
         Reading HeldOutVoice(out double snr) => open.NextDouble() < DemoVoices.FliteHeldOutShare
             ? DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteHeldOutVoices, out snr, o.NoiseFraction)
             : DemoVoices.Espeak(open, DemoVoices.EspeakHeldOutVariants, out snr, o.NoiseFraction);
-        Reading TrainVoice(out double snr) => open.NextDouble() < DemoVoices.FliteTrainShare
-            ? DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteTrainVoices, out snr, o.NoiseFraction)
-            : DemoVoices.Espeak(open, DemoVoices.EspeakTrainVariants, out snr, o.NoiseFraction);
+        Reading TrainVoice(out double snr) => open.NextDouble() switch
+        {
+            < DemoVoices.FliteTrainShare => DemoVoices.Recorded(open, SpeechEngine.Flite, DemoVoices.FliteTrainVoices, out snr, o.NoiseFraction),
+            < DemoVoices.FliteTrainShare + DemoVoices.MbrolaTrainShare => DemoVoices.Recorded(open, SpeechEngine.Mbrola, DemoVoices.MbrolaTrainVoices, out snr, o.NoiseFraction),
+            < DemoVoices.FliteTrainShare + DemoVoices.MbrolaTrainShare + DemoVoices.PicoTrainShare => DemoVoices.Recorded(open, SpeechEngine.Pico, DemoVoices.PicoTrainVoices, out snr, o.NoiseFraction),
+            _ => DemoVoices.Espeak(open, DemoVoices.EspeakTrainVariants, out snr, o.NoiseFraction),
+        };
         Reading FestivalVoice(out double snr) => DemoVoices.Recorded(open, SpeechEngine.Festival, DemoVoices.FestivalVoices, out snr, o.NoiseFraction);
         var openTest = openText.Test.Take(o.TestUtterances).ToList();
         var engineTest = openText.Test.Skip(o.TestUtterances).ToList();

@@ -4,12 +4,14 @@ namespace SharpAsr.Demo;
 public sealed record Reading(SpeechEngine Engine, string Voice, double Rate, int Pitch);
 
 /// <summary>
-/// Who speaks the demo corpus, and which voices are held out. Three engines: espeak-ng (formant synthesis, many
-/// accents and voice variants), flite and festival (both built from recordings of people: CMU's kal, ked, awb, rms
-/// and slt). Training hears espeak-ng's training variants and flite's awb, rms and slt. Dev and the open-text test
-/// hear espeak-ng variants and flite's kal, none of them heard in training. The held-out-engine test is festival,
-/// never heard in training, reading with two speakers (kal, ked) that training never heard either: festival's slt is
-/// left out because flite's slt, the same person, is a training voice.
+/// Who speaks the demo corpus, and which voices are held out. Five engines: espeak-ng (formant synthesis, many
+/// accents and voice variants), and four built from recordings of people: flite and festival (CMU's kal, ked, awb,
+/// rms and slt), MBROLA (diphones of three American men: Babel's us1 and us2, OGI's us3) and SVOX Pico (two women,
+/// en-US and en-GB). Training hears espeak-ng's training variants, flite's awb, rms and slt, MBROLA's three and Pico's
+/// two: eight recorded people. Dev and the open-text test hear espeak-ng variants and flite's kal, none of them heard
+/// in training. The held-out-engine test is festival, never heard in training, reading with two speakers (kal, ked)
+/// that training never heard either: festival's slt is left out because flite's slt, the same person, is a training
+/// voice, and MBROLA's en1 is left out of training because it is festival's rab (CSTR's Roger diphones).
 /// </summary>
 public static class DemoVoices
 {
@@ -26,20 +28,26 @@ public static class DemoVoices
     public static readonly string[] FliteTrainVoices = { "awb", "rms", "slt" };
     public static readonly string[] FliteHeldOutVoices = { "kal16" };
     public static readonly string[] FestivalVoices = { "kal_diphone", "ked_diphone" };
+    public static readonly string[] MbrolaTrainVoices = { "us1", "us2", "us3" };
+    public static readonly string[] PicoTrainVoices = { "en-US", "en-GB" };
 
-    /// <summary>Share of training utterances read by flite rather than espeak-ng.</summary>
-    public const double FliteTrainShare = 0.5;
+    /// <summary>Shares of training utterances read by flite, MBROLA and Pico; espeak-ng reads the rest.</summary>
+    public const double FliteTrainShare = 0.3, MbrolaTrainShare = 0.2, PicoTrainShare = 0.15;
     /// <summary>Share of the held-out-voice sets read by flite's held-out voice rather than espeak-ng's.</summary>
     public const double FliteHeldOutShare = 0.5;
 
     /// <summary>
     /// The person (or, for espeak-ng, the voice variant) behind a voice: flite's kal16 and festival's kal_diphone
-    /// are both CMU's kal diphones, so holding out a voice means holding out its speaker in every engine.
+    /// are both CMU's kal diphones, and MBROLA's en1 and festival's rab_diphone both CSTR's Roger, so holding out a
+    /// voice means holding out its speaker in every engine.
     /// </summary>
-    public static string Speaker(string engine, string voice) => engine switch
+    public static string Speaker(string engine, string voice) => (engine, voice) switch
     {
-        "espeak-ng" => "espeak-ng:" + voice[(voice.IndexOf('+') + 1)..],
-        "flite" or "festival" => "cmu:" + voice.Replace("_diphone", "").Replace("16", ""),
+        ("espeak-ng", _) => "espeak-ng:" + voice[(voice.IndexOf('+') + 1)..],
+        ("mbrola", "en1") or ("festival", "rab_diphone") => "cstr:rab",
+        ("flite" or "festival", _) => "cmu:" + voice.Replace("_diphone", "").Replace("16", ""),
+        ("mbrola", _) => "mbrola:" + voice,
+        ("pico", _) => "pico:" + voice,
         _ => throw new ArgumentException($"unknown speech engine '{engine}'"),
     };
 
@@ -56,7 +64,7 @@ public static class DemoVoices
         return new Reading(SpeechEngine.EspeakNg, voice, wpm / 175.0, pitch);
     }
 
-    /// <summary>A flite or festival reading: rate 0.85–1.2, pitch shifted by −200…+200 cents.</summary>
+    /// <summary>A reading by an engine of recorded voices: rate 0.85–1.2, pitch shifted by −200…+200 cents.</summary>
     public static Reading Recorded(Random rng, SpeechEngine engine, string[] voices, out double snrDb, double noiseFraction)
     {
         var voice = voices[rng.Next(voices.Length)];

@@ -10,7 +10,7 @@ namespace SharpAsr.Demo;
 /// </summary>
 public abstract class SpeechEngine
 {
-    /// <summary>The name in manifests and reports: espeak-ng, flite, festival.</summary>
+    /// <summary>The name in manifests and reports: espeak-ng, flite, festival, mbrola, pico.</summary>
     public abstract string Name { get; }
     /// <summary>The Debian package that provides it (for the error when it is missing).</summary>
     public abstract string Package { get; }
@@ -25,13 +25,14 @@ public abstract class SpeechEngine
     /// <summary>The engine's own value of the reading rate (1 = its default speed).</summary>
     protected abstract string RateArgument(double rate);
 
-    public static readonly SpeechEngine EspeakNg = new EspeakNgEngine(), Flite = new FliteEngine(), Festival = new FestivalEngine();
-    public static IReadOnlyList<SpeechEngine> All { get; } = new[] { EspeakNg, Flite, Festival };
+    public static readonly SpeechEngine EspeakNg = new EspeakNgEngine(), Flite = new FliteEngine(), Festival = new FestivalEngine(),
+        Mbrola = new MbrolaEngine(), Pico = new PicoEngine();
+    public static IReadOnlyList<SpeechEngine> All { get; } = new[] { EspeakNg, Flite, Festival, Mbrola, Pico };
 
     public static SpeechEngine Named(string name) =>
         All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"unknown speech engine '{name}'; known: {string.Join(", ", All.Select(e => e.Name))}");
 
-    public void RequireInstalled() => RequireTool(Executable, Package);
+    public virtual void RequireInstalled() => RequireTool(Executable, Package);
 
     public static void RequireTool(string executable, string package)
     {
@@ -103,5 +104,38 @@ public abstract class SpeechEngine
         protected override string RateArgument(double rate) => (1 / rate).ToString("F3", CultureInfo.InvariantCulture);
         protected override string Pipeline =>
             "printf '%s\\n' \"$4\" | text2wave -eval \"(voice_$1)\" -eval \"(Parameter.set 'Duration_Stretch $2)\" -o \"$5\" && " + SoxFromScratch;
+    }
+
+    /// <summary>
+    /// MBROLA: diphones cut from recordings of people, strung together by espeak-ng's pronunciation and prosody (its
+    /// <c>mb-</c> voices). Its own engine for the demo: the sound is the recorded person's, not espeak-ng's formants.
+    /// </summary>
+    sealed class MbrolaEngine : SpeechEngine
+    {
+        public override string Name => "mbrola";
+        public override string Package => "mbrola and mbrola-us1, -us2, -us3 (Debian non-free)";
+        protected override string Executable => "mbrola";
+        protected override string RateArgument(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string Pipeline => "espeak-ng --stdout -v \"mb-$1\" -s \"$2\" \"$4\" > \"$5\" && " + SoxFromScratch;
+
+        public override void RequireInstalled()
+        {
+            base.RequireInstalled();
+            RequireTool("espeak-ng", "espeak-ng");
+            foreach (var voice in DemoVoices.MbrolaTrainVoices)
+                if (!Directory.Exists($"/usr/share/mbrola/{voice}"))
+                    throw new InvalidOperationException($"the demo corpus needs the MBROLA voice {voice} (Debian package mbrola-{voice}, non-free); run scripts/setup.sh");
+        }
+    }
+
+    /// <summary>SVOX Pico (<c>pico2wave</c>): hidden-Markov-model voices trained on recordings of two women (en-US, en-GB).</summary>
+    sealed class PicoEngine : SpeechEngine
+    {
+        public override string Name => "pico";
+        public override string Package => "libttspico-utils (Debian non-free)";
+        protected override string Executable => "pico2wave";
+        // Pico's own markup: speed in percent of its default
+        protected override string RateArgument(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string Pipeline => "pico2wave -l \"$1\" -w \"$5\" \"<speed level='$2'>$4</speed>\" && " + SoxFromScratch;
     }
 }

@@ -51,7 +51,7 @@ public class DemoCorpusTests
             var lmTexts = File.ReadAllLines(corpus.LmText).ToHashSet();
             Assert.Subset(lmTexts, trainTexts);
             Assert.True(lmTexts.Count > trainTexts.Count * 10, $"{lmTexts.Count} LM sentences for {trainTexts.Count} spoken ones");
-            Assert.Equal(new[] { "espeak-ng", "flite" }, trainEngines.Order());
+            Assert.Equal(new[] { "espeak-ng", "flite", "mbrola", "pico" }, trainEngines.Order());
             Assert.Contains("grammar", train.Select(l => l.Source));
             Assert.Contains("wordnet", train.Select(l => l.Source));
             foreach (var set in corpus.Dev.Concat(corpus.Tests))
@@ -70,6 +70,7 @@ public class DemoCorpusTests
             Assert.DoesNotContain("festival", trainEngines);
             // the speaker map ties the same recorded person across engines: holding out kal holds it out in both
             Assert.Equal(DemoVoices.Speaker("flite", "kal16"), DemoVoices.Speaker("festival", "kal_diphone"));
+            Assert.Equal(DemoVoices.Speaker("mbrola", "en1"), DemoVoices.Speaker("festival", "rab_diphone"));
             Assert.NotEqual(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-gb-x-rp+m1"));
             Assert.Equal(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-029+m5"));
         }
@@ -80,7 +81,10 @@ public class DemoCorpusTests
     public void HeldOutVoiceListsAreDisjointFromTrainingVoiceLists()
     {
         Assert.Empty(DemoVoices.EspeakTrainVariants.Intersect(DemoVoices.EspeakHeldOutVariants));
-        var trainPeople = DemoVoices.FliteTrainVoices.Select(v => DemoVoices.Speaker("flite", v)).ToHashSet();
+        var trainPeople = DemoVoices.FliteTrainVoices.Select(v => DemoVoices.Speaker("flite", v))
+            .Concat(DemoVoices.MbrolaTrainVoices.Select(v => DemoVoices.Speaker("mbrola", v)))
+            .Concat(DemoVoices.PicoTrainVoices.Select(v => DemoVoices.Speaker("pico", v))).ToHashSet();
+        Assert.Equal(DemoVoices.FliteTrainVoices.Length + DemoVoices.MbrolaTrainVoices.Length + DemoVoices.PicoTrainVoices.Length, trainPeople.Count);
         Assert.DoesNotContain(DemoVoices.Speaker("flite", DemoVoices.FliteHeldOutVoices[0]), trainPeople);
         Assert.All(DemoVoices.FestivalVoices, v => Assert.DoesNotContain(DemoVoices.Speaker("festival", v), trainPeople));
     }
