@@ -74,6 +74,9 @@ public abstract class SpeechEngine
         }
     }
 
+    /// <summary>espeak-ng's -s: words per minute, its default 175 at rate 1.</summary>
+    static string EspeakWordsPerMinute(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
+
     /// <summary>sox from the scratch file to raw samples on stdout, shifting the pitch by $3 cents unless it is 0.</summary>
     protected const string SoxFromScratch = "sox -R -q \"$5\" $6 $( [ \"$3\" = 0 ] || echo pitch \"$3\" )";
 
@@ -82,8 +85,7 @@ public abstract class SpeechEngine
         public override string Name => "espeak-ng";
         public override string Package => "espeak-ng";
         protected override string Executable => "espeak-ng";
-        // words per minute; espeak-ng's default is 175
-        protected override string RateArgument(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string RateArgument(double rate) => EspeakWordsPerMinute(rate);
         protected override string Pipeline => "espeak-ng --stdout -v \"$1\" -s \"$2\" -p \"$3\" \"$4\" | sox -R -q -t wav - $6";
     }
 
@@ -115,7 +117,7 @@ public abstract class SpeechEngine
         public override string Name => "mbrola";
         public override string Package => "mbrola and mbrola-us1, -us2, -us3 (Debian non-free)";
         protected override string Executable => "mbrola";
-        protected override string RateArgument(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string RateArgument(double rate) => EspeakWordsPerMinute(rate);
         protected override string Pipeline => "espeak-ng --stdout -v \"mb-$1\" -s \"$2\" \"$4\" > \"$5\" && " + SoxFromScratch;
 
         public override void RequireInstalled()
