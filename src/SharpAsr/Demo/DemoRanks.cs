@@ -34,8 +34,9 @@ public sealed class DemoRanks : IDisposable
                 var options = new LaunchOptions
                 {
                     Program = command.Program, Arguments = command.Arguments, NProc = world,
-                    // each rank one libtorch thread: the cores are the ranks'
-                    Environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" },
+                    // each rank one libtorch and one OpenBLAS thread: the cores are the ranks', and a fixed summation order
+                    // keeps the demo's table the same from run to run even when this process was not started by ./sharpasr
+                    Environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["OPENBLAS_NUM_THREADS"] = "1" },
                 };
                 var env = new DistributedEnvironment(rank, world, rank, "127.0.0.1", port);
                 workers.Add((LocalLauncher.StartWorker(options, env, line =>
