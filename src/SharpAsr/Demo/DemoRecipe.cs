@@ -2,7 +2,7 @@ namespace SharpAsr.Demo;
 
 /// <summary>
 /// The demo's two recipes: <c>quick</c>, the quick-start command (about eleven minutes on two cores, seven and a half with the corpus cached), and <c>full</c>,
-/// about 30 minutes on two cores (27 minutes of training measured on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
+/// about 75 minutes on two cores (an hour of training measured on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
 /// training utterances to synthesise and where to write.
 /// </summary>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
