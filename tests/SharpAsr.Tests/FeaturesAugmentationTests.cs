@@ -158,4 +158,47 @@ public class FeaturesAugmentationTests
         Assert.InRange(trim.Bounds(quiet).Start, 8000 - 1536, 8000);
         Assert.Equal(0, new SilenceTrim { TopDb = 80 }.Bounds(quiet).Start);
     }
+
+    [Fact]
+    public void SilencePaddingAddsTheDrawnLengthsAroundTheSpeech()
+    {
+        var x = Sine(440, 16000, 4000);
+        var pad = new SilencePerturbation { MinStartSeconds = 0.1, MaxStartSeconds = 0.5, MinEndSeconds = 0.2, MaxEndSeconds = 0.2 };
+        for (int seed = 0; seed < 20; seed++)
+        {
+            var y = pad.Apply(x, 16000, new Random(seed));
+            // the sine starts at 0, so the first non-zero sample is the sine's second one
+            int start = Array.FindIndex(y, v => v != 0) - 1, end = y.Length - x.Length - start;
+            Assert.InRange(start, 1600, 8000);
+            Assert.Equal(3200, end);
+            Assert.Equal(x, y.Skip(start).Take(x.Length).ToArray());
+        }
+        // the drawn lengths vary, and prob 0 pads nothing
+        var lengths = Enumerable.Range(0, 20).Select(s => pad.Apply(x, 16000, new Random(s)).Length).Distinct().Count();
+        Assert.True(lengths > 10, $"only {lengths} distinct lengths in 20 draws");
+        Assert.Same(x, new SilencePerturbation { MaxStartSeconds = 1, Probability = 0 }.Apply(x, 16000, new Random(1)));
+        var filled = new SilencePerturbation { MinStartSeconds = 0.01, MaxStartSeconds = 0.01, Value = 0.25 }.Apply(x, 16000, new Random(1));
+        Assert.All(filled.Take(160), v => Assert.Equal(0.25f, v));
+        Assert.Throws<ArgumentException>(() => new SilencePerturbation { MinStartSeconds = 1, MaxStartSeconds = 0.5 }.Apply(x, 16000, new Random(1)));
+    }
+
+    [Fact]
+    public void GainScalesByTheDrawnDecibels()
+    {
+        var x = Sine(440, 16000, 4000);
+        var gain = new GainPerturbation { MinGainDb = -30, MaxGainDb = 6 };
+        var seen = new List<double>();
+        for (int seed = 0; seed < 50; seed++)
+        {
+            var y = gain.Apply(x, new Random(seed));
+            double db = 10 * Math.Log10(Power(y) / Power(x));
+            Assert.InRange(db, -30.0001, 6.0001);
+            // one factor for every sample
+            for (int n = 1; n < x.Length; n += 397) Assert.Equal(y[1] / x[1], y[n] / x[n], 1e-4);
+            seen.Add(db);
+        }
+        Assert.True(seen.Min() < -20 && seen.Max() > -4, $"gains drawn {seen.Min():F1}…{seen.Max():F1} dB do not span the range");
+        Assert.Equal(-20, 10 * Math.Log10(Power(new GainPerturbation { MinGainDb = -20, MaxGainDb = -20 }.Apply(x, new Random(1))) / Power(x)), 3);
+        Assert.Throws<ArgumentException>(() => new GainPerturbation { MinGainDb = 0, MaxGainDb = -1 }.Apply(x, new Random(1)));
+    }
 }

@@ -4,7 +4,7 @@ namespace SharpAsr.Config;
 
 /// <summary>
 /// Training-time augmentation (config section <c>augment:</c>), all off by default: waveform augmentations
-/// (<c>audio:</c> speed_perturb, noise, narrowband, trim_silence), vocal tract length perturbation of the mel filters
+/// (<c>audio:</c> trim_silence, silence, speed_perturb, gain, noise, narrowband), vocal tract length perturbation of the mel filters
 /// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch, batch position), so a
 /// resumed run sees the same augmented batches. These classes are the settings only; what each augmentation does to
 /// the audio or features is in Features/Augmentation (extension blocks over these classes).
@@ -18,13 +18,15 @@ public sealed class AugmentConfig
 
 /// <summary>
 /// Waveform augmentations applied by the data loader to one utterance before featurizing, in this order:
-/// silence trimming, speed perturbation, background noise, narrowband. Each is off unless configured.
+/// silence trimming, silence padding, speed perturbation, gain, background noise, narrowband. Each is off unless configured.
 /// Randomness comes only from the <see cref="Random"/> passed in, so a seeded one reproduces a run.
 /// </summary>
 public sealed class AudioAugmentation
 {
     [YamlMember(Alias = "trim_silence")] public SilenceTrim? TrimSilence { get; set; }
+    [YamlMember(Alias = "silence")] public SilencePerturbation? Silence { get; set; }
     [YamlMember(Alias = "speed_perturb")] public SpeedPerturbation? Speed { get; set; }
+    [YamlMember(Alias = "gain")] public GainPerturbation? Gain { get; set; }
     [YamlMember(Alias = "noise")] public BackgroundNoise? Noise { get; set; }
     [YamlMember(Alias = "narrowband")] public Narrowband? Narrowband { get; set; }
 }
@@ -37,6 +39,39 @@ public sealed class SpeedPerturbation
     /// <summary>Fastest speed factor drawn.</summary>
     [YamlMember(Alias = "max_speed_rate")] public double MaxRate { get; set; } = 1.15;
     /// <summary>Share of training utterances perturbed.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+}
+
+/// <summary>
+/// Silence added before and after the speech (NeMo's SilencePerturbation, its keys): start and end lengths uniform in
+/// their [min, max] seconds, filled with <c>value</c>. Recorded speech has pauses around it; synthesised speech is cut
+/// close to the words, and a model that never heard a pause before or after an utterance mishears the words themselves
+/// once one is there (per-feature normalisation counts the pause's frames in every band's mean and spread).
+/// </summary>
+public sealed class SilencePerturbation
+{
+    /// <summary>Shortest silence before the speech, in seconds.</summary>
+    [YamlMember(Alias = "min_start_silence_secs")] public double MinStartSeconds { get; set; }
+    /// <summary>Longest silence before the speech, in seconds.</summary>
+    [YamlMember(Alias = "max_start_silence_secs")] public double MaxStartSeconds { get; set; }
+    /// <summary>Shortest silence after the speech, in seconds.</summary>
+    [YamlMember(Alias = "min_end_silence_secs")] public double MinEndSeconds { get; set; }
+    /// <summary>Longest silence after the speech, in seconds.</summary>
+    [YamlMember(Alias = "max_end_silence_secs")] public double MaxEndSeconds { get; set; }
+    /// <summary>The sample value of the silence (0: digital silence; the featurizer's dither still runs over it).</summary>
+    [YamlMember(Alias = "value")] public double Value { get; set; }
+    /// <summary>Share of training utterances padded.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+}
+
+/// <summary>Loudness change (NeMo's GainPerturbation, its keys): the samples times 10^(g/20), g uniform in [min_gain_dbfs, max_gain_dbfs] dB.</summary>
+public sealed class GainPerturbation
+{
+    /// <summary>Lowest gain drawn, in dB.</summary>
+    [YamlMember(Alias = "min_gain_dbfs")] public double MinGainDb { get; set; } = -10;
+    /// <summary>Highest gain drawn, in dB.</summary>
+    [YamlMember(Alias = "max_gain_dbfs")] public double MaxGainDb { get; set; } = 10;
+    /// <summary>Share of training utterances scaled.</summary>
     [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
 }
 

@@ -78,6 +78,39 @@ public static partial class NemoConfigMapper
             cfg.Augment.Audio ??= new AudioAugmentation();
             cfg.Augment.Audio.TrimSilence = new SilenceTrim();   // librosa.effects.trim's defaults, as NeMo's
         }
+        Augmentor(m, m.Map(ds, "augmentor", required: false, path: S + "augmentor"), cfg);
+    }
+
+    // NeMo's process_augmentations: the perturbations with the same meaning here; the others stay in the "not used" report
+    static void Augmentor(TrackedYaml m, YamlMappingNode? a, AsrConfig cfg)
+    {
+        if (a is null) return;
+        const string S = "train_ds.augmentor.";
+        if (m.Map(a, "silence", required: false, path: S + "silence") is { } s)
+        {
+            const string P = S + "silence.";
+            var d = new SilencePerturbation();
+            (cfg.Augment.Audio ??= new AudioAugmentation()).Silence = new SilencePerturbation
+            {
+                Probability = m.Double(s, "prob", P + "prob") ?? d.Probability,
+                MinStartSeconds = m.Double(s, "min_start_silence_secs", P + "min_start_silence_secs") ?? d.MinStartSeconds,
+                MaxStartSeconds = m.Double(s, "max_start_silence_secs", P + "max_start_silence_secs") ?? d.MaxStartSeconds,
+                MinEndSeconds = m.Double(s, "min_end_silence_secs", P + "min_end_silence_secs") ?? d.MinEndSeconds,
+                MaxEndSeconds = m.Double(s, "max_end_silence_secs", P + "max_end_silence_secs") ?? d.MaxEndSeconds,
+                Value = m.Double(s, "value", P + "value") ?? d.Value,
+            };
+        }
+        if (m.Map(a, "gain", required: false, path: S + "gain") is { } g)
+        {
+            const string P = S + "gain.";
+            var d = new GainPerturbation();
+            (cfg.Augment.Audio ??= new AudioAugmentation()).Gain = new GainPerturbation
+            {
+                Probability = m.Double(g, "prob", P + "prob") ?? d.Probability,
+                MinGainDb = m.Double(g, "min_gain_dbfs", P + "min_gain_dbfs") ?? d.MinGainDb,
+                MaxGainDb = m.Double(g, "max_gain_dbfs", P + "max_gain_dbfs") ?? d.MaxGainDb,
+            };
+        }
     }
 
     static void ValidationData(TrackedYaml m, YamlMappingNode? ds, AsrConfig cfg, LoadedConfig run, int rate)

@@ -46,6 +46,23 @@ public class UpstreamConfigMappingTests
     }
 
     [Fact]
+    public void NemoAugmentor_SilenceAndGainMapWithTheirKeys_OthersAreReported()
+    {
+        var run = Load(Conformer, "trainer.max_steps=3",
+            "+model.train_ds.augmentor.silence.prob=0.5", "+model.train_ds.augmentor.silence.max_start_silence_secs=0.6",
+            "+model.train_ds.augmentor.silence.min_end_silence_secs=0.1", "+model.train_ds.augmentor.silence.max_end_silence_secs=0.4",
+            "+model.train_ds.augmentor.gain.min_gain_dbfs=-25", "+model.train_ds.augmentor.gain.max_gain_dbfs=5",
+            "+model.train_ds.augmentor.white_noise.prob=0.5");
+        var a = run.Config.Augment.Audio!;
+        Assert.Equal((0.5, 0.0, 0.6, 0.1, 0.4, 0.0), (a.Silence!.Probability, a.Silence.MinStartSeconds, a.Silence.MaxStartSeconds, a.Silence.MinEndSeconds, a.Silence.MaxEndSeconds, a.Silence.Value));
+        Assert.Equal((1.0, -25.0, 5.0), (a.Gain!.Probability, a.Gain.MinGainDb, a.Gain.MaxGainDb));
+        var report = string.Join("\n", run.NotUsed);
+        Assert.Contains("white_noise", report);
+        Assert.DoesNotContain("gain", report);
+        Assert.DoesNotContain("silence", report.Replace("trim_silence", ""));
+    }
+
+    [Fact]
     public void NemoFastConformer_DwStridingCosineMeanVolume()
     {
         var c = Load(FastConformer, "trainer.max_steps=3").Config;
