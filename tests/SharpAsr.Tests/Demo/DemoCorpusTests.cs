@@ -25,7 +25,7 @@ public class DemoCorpusTests
             foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest).Append(a.LmText))
                 Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
-            Assert.Equal(40 + 2 * 2 + 3 * 3, files.Length);
+            Assert.Equal(40 + 2 * 2 + 3 * 4, files.Length);   // test_open_padded: test_open's three again
             foreach (var file in files)
             {
                 var twin = Path.Combine(root, "b", Path.GetRelativePath(Path.Combine(root, "a"), file));
@@ -73,6 +73,44 @@ public class DemoCorpusTests
             Assert.Equal(DemoVoices.Speaker("mbrola", "en1"), DemoVoices.Speaker("festival", "rab_diphone"));
             Assert.NotEqual(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-gb-x-rp+m1"));
             Assert.Equal(DemoVoices.Speaker("espeak-ng", "en-us+m5"), DemoVoices.Speaker("espeak-ng", "en-029+m5"));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void PaddedSetIsTestOpenWithSilenceAroundAndAnotherLevel()
+    {
+        var root = Directory.CreateTempSubdirectory("sharpasr-corpus-").FullName;
+        try
+        {
+            var corpus = DemoCorpus.Generate(root, Small);
+            var open = File.ReadAllLines(corpus.Tests.Single(s => s.Name == "test_open").Manifest).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var padded = File.ReadAllLines(corpus.Tests.Single(s => s.Name == "test_open_padded").Manifest).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(open.Count, padded.Count);
+            var gains = new List<double>();
+            for (int i = 0; i < open.Count; i++)
+            {
+                foreach (var key in new[] { "text", "source", "engine", "voice" })
+                    Assert.Equal(open[i].GetProperty(key).GetString(), padded[i].GetProperty(key).GetString());
+                double before = padded[i].GetProperty("pause_before_s").GetDouble(), after = padded[i].GetProperty("pause_after_s").GetDouble();
+                double gainDb = padded[i].GetProperty("gain_db").GetDouble();
+                Assert.InRange(before, 0.2, 1.0);
+                Assert.InRange(after, 0.2, 1.0);
+                Assert.InRange(gainDb, -30, 0);
+                gains.Add(gainDb);
+                var speech = Audio.AudioReader.Read(Path.Combine(root, open[i].GetProperty("audio_filepath").GetString()!), 16000);
+                var x = Audio.AudioReader.Read(Path.Combine(root, padded[i].GetProperty("audio_filepath").GetString()!), 16000);
+                int lead = (int)Math.Round(before * 16000), trail = (int)Math.Round(after * 16000);
+                Assert.Equal(lead + speech.Length + trail, x.Length);
+                Assert.Equal(x.Length / 16000.0, padded[i].GetProperty("duration").GetDouble(), 3);
+                Assert.All(x.Take(lead).Concat(x.Skip(lead + speech.Length)), v => Assert.Equal(0f, v));
+                // the speech, scaled: within 1.5 16-bit steps of the source times the gain (half a step of rounding,
+                // and WavWriter's full scale 32767 against the reader's 32768)
+                double g = Math.Pow(10, gainDb / 20);
+                for (int n = 0; n < speech.Length; n++)
+                    Assert.True(Math.Abs(x[lead + n] - g * speech[n]) <= 1.51 / 32767, $"sample {n} of utterance {i}: {x[lead + n]} against {g * speech[n]}");
+            }
+            Assert.True(gains.Distinct().Count() > 1);
         }
         finally { Directory.Delete(root, true); }
     }
