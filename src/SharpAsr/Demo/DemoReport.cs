@@ -2,15 +2,16 @@ using System.Text;
 using System.Text.Json;
 using SharpAsr.Data;
 using SharpAsr.Decoding;
+using SharpAsr.Inference;
 using SharpAsr.Metrics;
 using SharpAsr.Training;
 
 namespace SharpAsr.Demo;
 
 /// <summary>
-/// The demo's one report: every dev and test set of the corpus decoded greedily, with beam search, and with beam
-/// search and the n-gram language model, WER and CER, and each set that mixes engines also per engine, as a
-/// markdown table.
+/// The demo's one report: every dev and test set of the corpus decoded by the exported model (the file the user
+/// gets) greedily, with beam search, and with beam search and the n-gram language model, WER and CER, and each set
+/// that mixes engines also per engine, as a markdown table.
 /// </summary>
 public sealed class DemoReport
 {
@@ -21,29 +22,68 @@ public sealed class DemoReport
     public required int LmBeamSize { get; init; }
     public required LmFusion Lm { get; init; }
 
-    public static DemoReport Evaluate(Trainer trainer, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm)
+    /// <summary>
+    /// Decodes every (set, search) pair on <paramref name="workers"/> threads, each with its own copy of the model:
+    /// decoding is one thread of libtorch and OpenBLAS, so on two cores one thread leaves a core idle. Each pair is
+    /// decoded whole by one worker in a fixed batch plan, so the table does not depend on the number of workers.
+    /// </summary>
+    /// <param name="progress">called (from a worker) as each pair finishes</param>
+    public static DemoReport Evaluate(string modelFile, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm, int workers,
+        Action<string>? progress = null)
     {
-        var beam = trainer.BeamOptions(beamSize);
-        var beamLm = trainer.BeamOptions(lmBeamSize);
-        beamLm.Lm = lm;
-        var rows = new List<Row>();
-        foreach (var set in corpus.Dev.Concat(corpus.Tests))
+        var sets = corpus.Dev.Concat(corpus.Tests).ToList();
+        TranscribeOptions[] searches;
+        using (var probe = AsrModel.Load(modelFile))
         {
-            // each set decoded once per search; a set that mixes engines also gets a row per engine, from the same
-            // utterances' errors
-            var (greedy, withBeam, withLm) = (trainer.EvaluateManifest(set.Manifest), trainer.EvaluateManifest(set.Manifest, beam),
-                trainer.EvaluateManifest(set.Manifest, beamLm));
-            rows.Add(new Row(set, "all", greedy, withBeam, withLm));
-            var byEngine = EngineOfEachLine(set.Manifest);
+            var train = probe.Config.Train;
+            TranscribeOptions Search(int beam, LmFusion? fusion) => new()
+            {
+                BeamSize = beam, Strategy = train.FinalBeamStrategy, MaxSymbolsPerFrame = train.MaxSymbolsPerFrame, Lm = fusion,
+            };
+            searches = [Search(1, null), Search(beamSize, null), Search(lmBeamSize, lm)];
+        }
+        var names = new[] { "greedy", $"beam {beamSize}", $"beam {lmBeamSize} + LM" };
+        // the widest search first, so that the last pairs to start are the short ones and no worker waits long alone
+        var jobs = (from set in Enumerable.Range(0, sets.Count) from search in Enumerable.Range(0, searches.Length) select (set, search))
+            .OrderByDescending(j => searches[j.search].BeamSize * (searches[j.search].Lm != null ? 2 : 1)).ThenBy(j => j.set).ToArray();
+        var results = new EvaluationResult[sets.Count, searches.Length];
+        int next = -1;
+        void Work()
+        {
+            using var model = AsrModel.Load(modelFile);
+            for (int k; (k = Interlocked.Increment(ref next)) < jobs.Length;)
+            {
+                var (set, search) = jobs[k];
+                var r = Evaluator.Evaluate(model, sets[set].Manifest, searches[search], samples: 4);
+                results[set, search] = r;
+                progress?.Invoke($"{sets[set].Name} {names[search]}: WER {r.Errors.Wer:P2} ({r.DecodeSeconds:F0} s)");
+            }
+        }
+        var threads = Enumerable.Range(0, Math.Clamp(workers, 1, jobs.Length))
+            .Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+        try { Task.WaitAll(threads); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0) { throw e.InnerExceptions[0]; }
+
+        var rows = new List<Row>();
+        for (int s = 0; s < sets.Count; s++)
+        {
+            var (greedy, withBeam, withLm) = (Whole(sets[s], results[s, 0]), Whole(sets[s], results[s, 1]), Whole(sets[s], results[s, 2]));
+            rows.Add(new Row(sets[s], "all", greedy, withBeam, withLm));
+            // a set that mixes engines also gets a row per engine, from the same utterances' errors
+            var byEngine = EngineOfEachLine(sets[s].Manifest);
             if (byEngine.Values.Distinct().Count() < 2) continue;
             foreach (var engine in byEngine.Values.Distinct().Order(StringComparer.Ordinal))
             {
                 var ids = byEngine.Where(kv => kv.Value == engine).Select(kv => kv.Key).ToHashSet();
-                rows.Add(new Row(set, engine, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
+                rows.Add(new Row(sets[s], engine, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
             }
         }
         return new DemoReport { Sets = rows, BeamSize = beamSize, LmBeamSize = lmBeamSize, Lm = lm };
     }
+
+    static ValidationResult Whole(CorpusSet set, EvaluationResult r) =>
+        new(set.Name, r.Errors.Wer, r.Errors.Cer, double.NaN, r.Utterances, r.Samples)
+            { Words = r.Errors.WordTotals, DecodedHere = r.Utterances, PerUtterance = r.Errors.Utterances };
 
     /// <summary>The <c>engine</c> key of every line of a manifest, by its "file:line" (the evaluator's utterance id).</summary>
     static Dictionary<string, string> EngineOfEachLine(string manifest) =>

@@ -36,12 +36,14 @@ public sealed class DemoOptions
     public int Ranks { get; set; } = 1;
     /// <summary>The program and arguments that start ranks 1 … N−1 (the CLI passes itself with its own arguments).</summary>
     public (string Program, IReadOnlyList<string> Arguments)? RankCommand { get; set; }
+    /// <summary>Sets decoded at once after training, each on its own thread (null = one per core).</summary>
+    public int? EvaluationWorkers { get; set; }
 }
 
 /// <summary>
 /// The newcomer's first command: synthesise (once, cached) the demo corpus, train on it with validation and
-/// checkpoints, evaluate every held-out set greedily and with beam search, write the report, export a .sasr model
-/// and print how to use it.
+/// checkpoints, export a .sasr model and build an n-gram LM, evaluate every held-out set with them greedily, with beam
+/// search and with beam search and the LM, write the report and print how to use them.
 /// </summary>
 public static class DemoRunner
 {
@@ -66,18 +68,21 @@ public static class DemoRunner
         trainer.Run(cancel);
         if (cancel.IsCancellationRequested) return 130;    // 'last' is saved; disposing the ranks stops the others
         ranks?.WaitForWorkers(RankTimeout);
-        trainer.EvaluateInThisProcessOnly();     // the other ranks have exited: the evaluation below is this process's
         var trainSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds;
 
+        var modelFile = Path.Combine(modelDir, Path.GetFileNameWithoutExtension(o.ConfigPath) + ".sasr");
+        AsrModel.Export(Path.Combine(modelDir, "checkpoints", "last"), modelFile);
         // the LM: the training split's text (more sentences than were spoken) over the model's own tokens
         var lmFile = Path.Combine(modelDir, "lm.arpa");
         var lmCorpus = LanguageModelFiles.Read([corpus.LmText], trainer.Tokenizer, trainer.Normalizer);
-        var lm = LanguageModelFiles.Build(lmCorpus, trainer.Tokenizer, o.LmOrder);
-        LanguageModelFiles.Save(lm, trainer.Tokenizer, lmFile);
+        LanguageModelFiles.Save(LanguageModelFiles.Build(lmCorpus, trainer.Tokenizer, o.LmOrder), trainer.Tokenizer, lmFile);
+        var lm = LanguageModelFiles.Load(lmFile, trainer.Tokenizer);    // the report decodes with the files the user gets
         print($"demo: {o.LmOrder}-gram language model of {lmCorpus.Sentences.Count} training-split sentences: {lmFile}");
-        var report = DemoReport.Evaluate(trainer, corpus, o.BeamSize, o.LmBeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta));
-        var modelFile = Path.Combine(modelDir, Path.GetFileNameWithoutExtension(o.ConfigPath) + ".sasr");
-        AsrModel.Export(Path.Combine(modelDir, "checkpoints", "last"), modelFile);
+        int workers = Math.Max(1, o.EvaluationWorkers ?? Environment.ProcessorCount);
+        print($"demo: evaluating {modelFile} on every dev and test set, {workers} at a time …");
+        var printLock = new object();
+        var report = DemoReport.Evaluate(modelFile, corpus, o.BeamSize, o.LmBeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta), workers,
+            line => { lock (printLock) print($"demo:   {line}"); });
         var evalSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds - trainSeconds;
 
         var sb = new StringBuilder();

@@ -66,16 +66,17 @@ public static class Evaluator
 
     /// <summary>
     /// <c>sharpasr evaluate</c>: every utterance of a NeMo manifest decoded by <paramref name="model"/>. Optionally writes
-    /// the hypotheses as JSON lines: the manifest fields plus NeMo's <c>pred_text</c>.
+    /// the hypotheses as JSON lines: the manifest fields plus NeMo's <c>pred_text</c>. Keeps the first
+    /// <paramref name="samples"/> reference/hypothesis pairs decoded.
     /// </summary>
-    public static EvaluationResult Evaluate(AsrModel model, string manifest, TranscribeOptions options, string? predictionsPath = null)
+    public static EvaluationResult Evaluate(AsrModel model, string manifest, TranscribeOptions options, string? predictionsPath = null, int samples = 0)
     {
         var (entries, problems) = ManifestReader.Read(manifest);
         if (entries.Count == 0) throw new InvalidDataException($"{manifest}: no usable utterances" + (problems.Count > 0 ? $" ({problems[0]})" : ""));
         var clock = Stopwatch.StartNew();
         var inputs = entries.Select(e => new AudioInput(e.AudioPath, e.Offset, e.Duration > 0 ? e.Duration : null)).ToList();
         var items = entries.Select((e, i) => new EvaluationItem(e.Text, e.Where, AsrModel.Duration(inputs[i]))).ToList();
-        var result = Run(items, options.BatchSize, batches => model.TranscribeInBatches(inputs, batches, options), model.Normalizer);
+        var result = Run(items, options.BatchSize, batches => model.TranscribeInBatches(inputs, batches, options), model.Normalizer, samples: samples);
         double seconds = clock.Elapsed.TotalSeconds;  // audio probing for the batch plan included, as before
         var hyps = result.Hypotheses.Select(h => h!).ToList();
         if (predictionsPath != null) WritePredictions(predictionsPath, entries, hyps);

@@ -21,7 +21,7 @@ public sealed class Trainer : IDisposable
 {
     readonly AsrConfig _cfg;
     readonly TrainingSetup _run;
-    Validator _validator;
+    readonly Validator _validator;
     readonly TrainOptions _options;
     readonly CheckpointPolicy _checkpoints;
     readonly DistributedContext? _dist;  // data-parallel run (null: one process): see Training/Distributed
@@ -191,13 +191,6 @@ public sealed class Trainer : IDisposable
     public List<ValidationResult> Validate() => _validator.Validate(State.Step);
     public List<(string Set, double GreedyWer, double BeamWer)> FinalEvaluation() => _validator.FinalEvaluation(State.Step);
     public ValidationResult EvaluateManifest(string manifest, DecodingOptions? decoding = null) => _validator.EvaluateManifest(manifest, decoding, State.Step);
-    public DecodingOptions BeamOptions(int beamSize) => _validator.BeamOptions(beamSize);
-
-    /// <summary>
-    /// After a data-parallel run whose other ranks have exited: validation and evaluation from here on decode every
-    /// utterance in this process, instead of its share with totals summed over the ranks.
-    /// </summary>
-    public void EvaluateInThisProcessOnly() => _validator = new Validator(_cfg, _options, _run, null);
 
     public void Dispose()
     {

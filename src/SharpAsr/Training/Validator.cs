@@ -9,7 +9,7 @@ namespace SharpAsr.Training;
 
 /// <summary>
 /// The training model judged on held-out sets, through the toolkit's one <see cref="Evaluator"/>: greedy WER, CER and
-/// loss on the validation sets, the final greedy-and-beam evaluation, and any other manifest (the demo's test sets).
+/// loss on the validation sets, the final greedy-and-beam evaluation, and any other manifest.
 /// Uses the averaged weights when EMA is on, and puts the model back in training mode after. In a data-parallel run
 /// each rank decodes its share of the batches and the totals are summed over the ranks.
 /// </summary>
@@ -73,7 +73,7 @@ public sealed class Validator
     }
 
     /// <summary>The configured beam search (greedy for beam size 1).</summary>
-    public DecodingOptions BeamOptions(int beamSize)
+    DecodingOptions BeamOptions(int beamSize)
     {
         var o = new DecodingOptions
         {

@@ -49,7 +49,16 @@ public class DemoRunnerTests
             using var asr = AsrModel.Load(model);
             var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
             Assert.NotNull(asr.Transcribe(audio));
-            LanguageModelFiles.Load(lm, asr.Tokenizer);     // the LM it printed reads back over the model's tokens
+            var arpa = LanguageModelFiles.Load(lm, asr.Tokenizer);     // the LM it printed reads back over the model's tokens
+
+            // the report is the exported model's, decoded several sets at a time: one worker or three give the same table
+            Assert.Contains($"demo: evaluating {model} on every dev and test set", output);
+            Assert.Contains("demo:   test_open beam 3 + LM: WER ", output);
+            var corpus = DemoCorpus.Cached(Path.Combine(root, "corpus"), o.Corpus)!;
+            var fusion = new SharpAsr.Decoding.LmFusion(arpa, o.LmAlpha, o.LmBeta);
+            var one = DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 1).Markdown;
+            Assert.Contains(one, report);
+            Assert.Equal(one, DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 3).Markdown);
         }
         finally { Directory.Delete(root, true); }
     }
