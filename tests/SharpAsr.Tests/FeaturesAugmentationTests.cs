@@ -183,6 +183,27 @@ public class FeaturesAugmentationTests
     }
 
     [Fact]
+    public void PlannedSecondsForeseeTheLengthSilenceAndSpeedGive()
+    {
+        var x = Sine(440, 16000, 24000);
+        var a = new AudioAugmentation
+        {
+            Silence = new SilencePerturbation { MaxStartSeconds = 0.6, MaxEndSeconds = 0.6, Probability = 0.5 },
+            Speed = new SpeedPerturbation { MinRate = 0.9, MaxRate = 1.1 },
+            Gain = new GainPerturbation { MinGainDb = -10, MaxGainDb = 0 },
+        };
+        var lengths = new HashSet<int>();
+        for (int seed = 0; seed < 40; seed++)
+        {
+            var y = a.Apply(x, 16000, new Random(seed));
+            // to the rounding of the padding and the resampler, a sample or two
+            Assert.Equal(a.PlannedSeconds(x.Length / 16000.0, new Random(seed)) * 16000, y.Length, 2.0);
+            lengths.Add(y.Length);
+        }
+        Assert.True(lengths.Count > 30, $"only {lengths.Count} distinct lengths in 40 draws");
+    }
+
+    [Fact]
     public void GainScalesByTheDrawnDecibels()
     {
         var x = Sine(440, 16000, 4000);

@@ -14,8 +14,12 @@ namespace SharpAsr.Data;
 public static class BatchAssembler
 {
     /// <param name="augment">training-time augmentation (waveform, then SpecAugment), seeded like the dither</param>
+    /// <param name="places">
+    /// each utterance's place in its epoch (an index into the file loader's list, or into the tar stream), which seeds
+    /// its waveform augmentation (<see cref="AugmentRandom"/>) so that the batch sampler can foresee the lengths it gives
+    /// </param>
     public static AudioBatch Assemble(float[][] audio, Utterance[] items, Featurizer featurizer, bool training, int seed, int epoch, int position,
-        AugmentConfig? augment = null)
+        AugmentConfig? augment, IReadOnlyList<int> places)
     {
         if (audio.Length != items.Length || items.Length == 0)
             throw new ArgumentException($"a batch needs one audio per utterance (got {audio.Length} audio, {items.Length} utterances)");
@@ -23,7 +27,7 @@ public static class BatchAssembler
             if (audio[b].Length == 0) throw new AudioFileException(items[b].Entry.AudioPath, $"no samples (manifest {items[b].Entry.Where})");
         int rate = featurizer.Config.SampleRate;
         if (training && augment?.Audio is { } waveform)
-            audio = audio.Select((a, b) => waveform.Apply(a, rate, new Random(SeedMix.Combine(seed, epoch, position, b, 0x0A0D)))).ToArray();
+            audio = audio.Select((a, b) => waveform.Apply(a, rate, AugmentRandom(seed, epoch, places[b]))).ToArray();
         int maxSamples = audio.Max(a => a.Length);
         var flat = new float[items.Length * maxSamples];
         for (int b = 0; b < items.Length; b++) audio[b].CopyTo(flat, b * maxSamples);
@@ -50,4 +54,7 @@ public static class BatchAssembler
             Position = position,
         };
     }
+
+    /// <summary>The generator of the waveform augmentation of the utterance at <paramref name="place"/> in its epoch.</summary>
+    public static Random AugmentRandom(int seed, int epoch, int place) => new(SeedMix.Combine(seed, epoch, place, 0x0A0E));
 }

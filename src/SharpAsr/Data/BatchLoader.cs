@@ -42,6 +42,7 @@ public sealed class BatchLoader
         int rate = _featurizer.Config.SampleRate;
         // as NeMo: read `duration` seconds from `offset` when the manifest gives them
         var audio = items.Select(u => AudioReader.Read(u.Entry.AudioPath, rate, u.Entry.Offset, u.Entry.Duration > 0 ? u.Entry.Duration : null)).ToArray();
-        return BatchAssembler.Assemble(audio, items, _featurizer, _training, _seed, epoch, position, _augment);
+        // an utterance's augmentation is seeded by its place in the list, which the batch sampler can foresee
+        return BatchAssembler.Assemble(audio, items, _featurizer, _training, _seed, epoch, position, _augment, indices);
     }
 }

@@ -36,11 +36,17 @@ public sealed class BucketBatchSampler
     /// <summary>Micro-batches of a step over all ranks; a fixed-size step is cut as one unit.</summary>
     int Parts => _maxBatchSeconds > 0 ? 1 : _worldSize * _accumulation;
 
-    /// <summary>The batches (lists of utterance indices) of one epoch for this rank.</summary>
-    public List<int[]> Epoch(int epoch)
+    /// <summary>
+    /// The batches (lists of utterance indices) of one epoch for this rank, bucketed by <paramref name="durations"/>
+    /// when given (this epoch's lengths after augmentation, one per utterance), else by the durations it was made with.
+    /// </summary>
+    public List<int[]> Epoch(int epoch, IReadOnlyList<double>? durations = null)
     {
+        if (durations != null && durations.Count != _durations.Length)
+            throw new ArgumentException($"{durations.Count} durations for a sampler of {_durations.Length} utterances");
+        var seconds = durations ?? _durations;
         var rng = new Random(SeedMix.Combine(_seed, epoch, 0x5A17));
-        var order = Enumerable.Range(0, _durations.Length).OrderBy(i => _durations[i]).ThenBy(i => i).ToArray();
+        var order = Enumerable.Range(0, seconds.Count).OrderBy(i => seconds[i]).ThenBy(i => i).ToArray();
         // a step's global batch split over ranks needs whole steps: no more buckets than full steps the data fills
         int buckets = Parts > 1 ? Math.Clamp(order.Length / (_batchSize * Parts), 1, _numBuckets) : _numBuckets;
         int perBucket = (order.Length + buckets - 1) / buckets;
@@ -49,9 +55,9 @@ public sealed class BucketBatchSampler
         {
             var bucket = order.Skip(b * perBucket).Take(perBucket).ToArray();
             rng.Shuffle(bucket);
-            batches.AddRange(Cut(bucket, _batchSize * Parts));
+            batches.AddRange(Cut(bucket, _batchSize * Parts, seconds));
         }
-        var longest = batches.OrderByDescending(x => x.Max(i => _durations[i])).ThenBy(x => x.Length).First();
+        var longest = batches.OrderByDescending(x => x.Max(i => seconds[i])).ThenBy(x => x.Length).First();
         batches.Remove(longest);
         var shuffled = batches.ToArray();
         rng.Shuffle(shuffled);
@@ -78,7 +84,7 @@ public sealed class BucketBatchSampler
         return mine;
     }
 
-    IEnumerable<int[]> Cut(int[] bucket, int size)
+    IEnumerable<int[]> Cut(int[] bucket, int size, IReadOnlyList<double> seconds)
     {
         if (_maxBatchSeconds <= 0)
         {
@@ -90,12 +96,12 @@ public sealed class BucketBatchSampler
         double longest = 0;
         foreach (var i in bucket)
         {
-            double l = Math.Max(longest, _durations[i]);
+            double l = Math.Max(longest, seconds[i]);
             if (cur.Count > 0 && (l * (cur.Count + 1) > _maxBatchSeconds || cur.Count >= _batchSize))
             {
                 yield return cur.ToArray();
                 cur.Clear();
-                l = _durations[i];
+                l = seconds[i];
             }
             cur.Add(i);
             longest = l;

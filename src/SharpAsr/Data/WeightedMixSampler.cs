@@ -53,9 +53,20 @@ public sealed class WeightedMixSampler
     /// <summary>The batches (utterance indices) of one epoch for this rank.</summary>
     public List<int[]> Epoch(int epoch)
     {
+        var (mix, batches) = Plan(epoch);
+        return batches.Select(b => b.Select(j => mix[j]).ToArray()).ToList();
+    }
+
+    /// <summary>
+    /// One epoch for this rank: its mix, and its batches as places in the mix, so that each copy of an utterance is a
+    /// place of its own (with augmentation of its own). <paramref name="plannedSeconds"/> (place, utterance index) →
+    /// the length the utterance at that place will have, which the buckets sort by; default, its manifest duration.
+    /// </summary>
+    public (List<int> Mix, List<int[]> Batches) Plan(int epoch, Func<int, int, double>? plannedSeconds = null)
+    {
         var mix = Mix(epoch);
-        var sampler = new BucketBatchSampler(mix.Select(i => _utterances[i].Entry.Duration).ToList(), _batchSize, _seed,
-            _numBuckets, _maxBatchSeconds, _rank, _worldSize, _accumulation);
-        return sampler.Epoch(epoch).Select(b => b.Select(j => mix[j]).ToArray()).ToList();
+        var seconds = mix.Select((u, j) => plannedSeconds?.Invoke(j, u) ?? _utterances[u].Entry.Duration).ToList();
+        var sampler = new BucketBatchSampler(seconds, _batchSize, _seed, _numBuckets, _maxBatchSeconds, _rank, _worldSize, _accumulation);
+        return (mix, sampler.Epoch(epoch));
     }
 }

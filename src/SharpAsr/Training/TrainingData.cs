@@ -2,6 +2,7 @@ using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Data.Tarred;
 using SharpAsr.Features;
+using SharpAsr.Features.Augmentation;
 using SharpAsr.Text;
 using SharpAsr.Training.Distributed;
 
@@ -136,21 +137,43 @@ public sealed class TrainingData
         if (_tarred != null)
             return new TarredBatchLoader(_tarred, featurizer, training: true, _t.BatchSize, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment)
                 .Load(epoch, start, cancel, _tarredBatches);
-        var loader = new BatchLoader(_files!, featurizer, training: true, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment);
-        return loader.Load(EpochBatches(epoch), epoch, start, cancel);
+        var (places, batches) = EpochPlan(epoch);
+        var loader = new BatchLoader(places, featurizer, training: true, _t.NumWorkers, _t.Prefetch, _t.Seed, _augment);
+        return loader.Load(batches, epoch, start, cancel);
     }
 
     /// <summary>Micro-batches this rank trains on per epoch.</summary>
-    public int BatchesPerEpoch => _tarred != null ? _tarredBatches : EpochBatches(0).Count;
+    public int BatchesPerEpoch => _tarred != null ? _tarredBatches : EpochPlan(0).Batches.Count;
 
-    /// <summary>Audio files: the batches (indices into the kept utterances) of one epoch for this rank.</summary>
-    List<int[]> EpochBatches(int epoch) => _mix?.Epoch(epoch) ?? _bucket!.Epoch(epoch);
+    /// <summary>
+    /// Audio files: one epoch for this rank — the list its batches index (the kept utterances, or with weights the
+    /// epoch's mix, where each copy is a place of its own) and the batches, bucketed by the length each utterance
+    /// will have after this epoch's silence and speed perturbation (a batch is as long as its longest utterance).
+    /// </summary>
+    (IReadOnlyList<Utterance> Places, List<int[]> Batches) EpochPlan(int epoch)
+    {
+        if (_mix != null)
+        {
+            var (mix, batches) = _mix.Plan(epoch, (place, u) => PlannedSeconds(epoch, place, _files![u]));
+            return (mix.Select(u => _files![u]).ToList(), batches);
+        }
+        return (_files!, _bucket!.Epoch(epoch, _files!.Select((u, place) => PlannedSeconds(epoch, place, u)).ToList()));
+    }
+
+    // the loader seeds the utterance at a place in the list with this generator, so the draws are the ones it will make
+    double PlannedSeconds(int epoch, int place, Utterance u) => _augment.Audio is { } audio
+        ? audio.PlannedSeconds(u.Entry.Duration, BatchAssembler.AugmentRandom(_t.Seed, epoch, place))
+        : u.Entry.Duration;
 
     /// <summary>
     /// The utterances of each batch of one epoch for this rank, in training order, without reading any audio
     /// (tar shards are read, not decoded): what an epoch trains on.
     /// </summary>
-    public IEnumerable<Utterance[]> EpochUtterances(int epoch) => _tarred != null
-        ? new TarredBatchLoader(_tarred, null!, true, _t.BatchSize, 1, 1, _t.Seed).Batches(epoch).Take(_tarredBatches).Select(b => b.Samples.Select(s => s.Utterance).ToArray())
-        : EpochBatches(epoch).Select(b => b.Select(i => _files![i]).ToArray());
+    public IEnumerable<Utterance[]> EpochUtterances(int epoch)
+    {
+        if (_tarred != null)
+            return new TarredBatchLoader(_tarred, null!, true, _t.BatchSize, 1, 1, _t.Seed).Batches(epoch).Take(_tarredBatches).Select(b => b.Samples.Select(s => s.Utterance).ToArray());
+        var (places, batches) = EpochPlan(epoch);
+        return batches.Select(b => b.Select(i => places[i]).ToArray());
+    }
 }

@@ -117,6 +117,29 @@ public sealed class TrainerDataTests(TrainerCorpusFixture fx)
 
     // ---- tar shards ----
 
+    [Fact]
+    public void BatchesAreBucketedByTheLengthsSilenceAndSpeedPerturbationWillGive()
+    {
+        // 24 utterances of 1–3 s, up to 4 s of silence added to half of them, speed 0.9–1.1; one bucket per batch of 4:
+        // a sampler blind to the augmentation would mix 1 s and 7 s in one batch, which is then 7 s long for all four
+        var padded = new[] { "train.steps=6", "train.batch_size=4", "train.num_buckets=6", "train.save_every=0",
+            "augment.audio.silence.prob=0.5", "augment.audio.silence.max_start_silence_secs=2", "augment.audio.silence.max_end_silence_secs=2",
+            "augment.audio.speed_perturb.min_speed_rate=0.9", "augment.audio.speed_perturb.max_speed_rate=1.1" };
+        var batches = new List<long[]>();
+        using (var t = NewTrainer(fx.NewOutputDir("planned-lengths"), padded, new[] { fx.Corpus.TrainManifest }))
+        {
+            t.BatchHook = batch => batches.Add(batch.FeatureLengths.ToArray<long>());
+            t.Run();
+        }
+        Assert.Equal(6, batches.Count);
+        // the buckets do not overlap: the frames of each batch lie above the longest of the batch before it
+        var byLength = batches.OrderBy(b => b.Min()).ToList();
+        for (int k = 1; k < byLength.Count; k++)
+            Assert.True(byLength[k].Min() + 1 >= byLength[k - 1].Max(),
+                $"batch [{string.Join(", ", byLength[k])}] frames overlap the batch before it, [{string.Join(", ", byLength[k - 1])}]");
+        Assert.True(byLength[^1].Max() > 2 * byLength[0].Max(), "the silence made some utterances much longer than others");
+    }
+
     /// <summary>The fixture's training set as 3 tar shards; returns the tarred manifest.</summary>
     string WriteShards()
     {

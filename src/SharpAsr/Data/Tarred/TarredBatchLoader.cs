@@ -27,6 +27,8 @@ public sealed class TarredBatchLoader(ITarredSamples dataset, Featurizer featuri
         int rate = featurizer.Config.SampleRate;
         var audio = samples.Select(s => AudioMemoryReader.Read(s.Audio, s.Where, rate, s.Utterance.Entry.Offset,
             s.Utterance.Entry.Duration > 0 ? s.Utterance.Entry.Duration : null)).ToArray();
-        return BatchAssembler.Assemble(audio, samples.Select(s => s.Utterance).ToArray(), featurizer, training, seed, epoch, position, augment);
+        // an utterance's augmentation is seeded by its place in the epoch's stream (batches are full until the last)
+        var places = Enumerable.Range(position * Math.Max(1, batchSize), samples.Length).ToArray();
+        return BatchAssembler.Assemble(audio, samples.Select(s => s.Utterance).ToArray(), featurizer, training, seed, epoch, position, augment, places);
     }
 }
