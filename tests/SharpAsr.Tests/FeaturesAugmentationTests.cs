@@ -204,6 +204,59 @@ public class FeaturesAugmentationTests
     }
 
     [Fact]
+    public void FftConvolutionEqualsDirectConvolution()
+    {
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 1000).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var h = Enumerable.Range(0, 300).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        foreach (int length in new[] { 1000, 1299 })
+        {
+            var fast = SharpAsr.Features.Fft.Convolve(x, h, length);
+            for (int n = 0; n < length; n++)
+            {
+                double direct = 0;
+                for (int k = Math.Max(0, n - x.Length + 1); k <= Math.Min(n, h.Length - 1); k++) direct += (double)h[k] * x[n - k];
+                Assert.Equal(direct, fast[n], 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public void RoomImpulseResponseHasTheDrawnReverberationTimeAndDirectToReverberantRatio()
+    {
+        foreach (var (rt60, drr) in new[] { (0.3, 0.0), (0.8, 8.0) })
+        {
+            var h = RoomReverb.ImpulseResponse(new RoomReverb.Room(rt60, drr, 11), 16000);
+            Assert.Equal(1f, h[0]);
+            double tail = h.Skip(1).Sum(v => (double)v * v);
+            Assert.Equal(drr, 10 * Math.Log10(1 / tail), 3);
+            // Schroeder's backward-integrated energy of the tail falls 20 dB (−5 → −25) in a third of RT60
+            var remaining = new double[h.Length + 1];
+            for (int n = h.Length - 1; n >= 1; n--) remaining[n] = remaining[n + 1] + (double)h[n] * h[n];
+            int At(double db) => Enumerable.Range(1, h.Length - 1).First(n => 10 * Math.Log10(remaining[n] / remaining[1]) <= db);
+            double measured = 3.0 * (At(-25) - At(-5)) / 16000;
+            Assert.InRange(measured, rt60 * 0.9, rt60 * 1.1);
+        }
+    }
+
+    [Fact]
+    public void ReverbKeepsTheLengthAndLevelAndSmearsTheSound()
+    {
+        var x = Sine(440, 16000, 8000).Concat(new float[8000]).ToArray();
+        var reverb = new Reverberation { MinRt60 = 0.5, MaxRt60 = 0.5, MinDrrDb = 0, MaxDrrDb = 0 };
+        var y = reverb.Apply(x, 16000, new Random(2));
+        Assert.Equal(x.Length, y.Length);
+        Assert.Equal(Power(x), Power(y), Power(x) * 1e-4);
+        // the room rings on after the tone stops: the second half, silent before, now holds sound decaying over the RT60
+        double ringing = y.Skip(8000).Take(800).Sum(v => (double)v * v), late = y.Skip(15000).Sum(v => (double)v * v);
+        Assert.True(ringing > 0.01 * Power(x) * 800, $"ringing energy {ringing}");
+        Assert.True(late < ringing / 100, $"energy 0.44 s later {late} against {ringing} just after the tone");
+        Assert.Same(x, new Reverberation { Probability = 0 }.Apply(x, 16000, new Random(2)));
+        Assert.Throws<ArgumentException>(() => new Reverberation { MinRt60 = 0 }.Apply(x, 16000, new Random(2)));
+        Assert.Throws<ArgumentException>(() => new Reverberation { MinDrrDb = 5, MaxDrrDb = 0 }.Apply(x, 16000, new Random(2)));
+    }
+
+    [Fact]
     public void GainScalesByTheDrawnDecibels()
     {
         var x = Sine(440, 16000, 4000);

@@ -4,9 +4,9 @@ namespace SharpAsr.Config;
 
 /// <summary>
 /// Training-time augmentation (config section <c>augment:</c>), all off by default: waveform augmentations
-/// (<c>audio:</c> trim_silence, silence, speed_perturb, gain, noise, narrowband), vocal tract length perturbation of the mel filters
-/// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch, batch position), so a
-/// resumed run sees the same augmented batches. These classes are the settings only; what each augmentation does to
+/// (<c>audio:</c> trim_silence, silence, speed_perturb, reverb, gain, noise, narrowband), vocal tract length perturbation of the mel filters
+/// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch,
+/// the utterance's place in the epoch) for the waveform and (seed, epoch, batch position) for the rest, so a resumed run sees the same augmented batches. These classes are the settings only; what each augmentation does to
 /// the audio or features is in Features/Augmentation (extension blocks over these classes).
 /// </summary>
 public sealed class AugmentConfig
@@ -18,7 +18,7 @@ public sealed class AugmentConfig
 
 /// <summary>
 /// Waveform augmentations applied by the data loader to one utterance before featurizing, in this order:
-/// silence trimming, silence padding, speed perturbation, gain, background noise, narrowband. Each is off unless configured.
+/// silence trimming, silence padding, speed perturbation, reverberation, gain, background noise, narrowband. Each is off unless configured.
 /// Randomness comes only from the <see cref="Random"/> passed in, so a seeded one reproduces a run.
 /// </summary>
 public sealed class AudioAugmentation
@@ -26,6 +26,7 @@ public sealed class AudioAugmentation
     [YamlMember(Alias = "trim_silence")] public SilenceTrim? TrimSilence { get; set; }
     [YamlMember(Alias = "silence")] public SilencePerturbation? Silence { get; set; }
     [YamlMember(Alias = "speed_perturb")] public SpeedPerturbation? Speed { get; set; }
+    [YamlMember(Alias = "reverb")] public Reverberation? Reverb { get; set; }
     [YamlMember(Alias = "gain")] public GainPerturbation? Gain { get; set; }
     [YamlMember(Alias = "noise")] public BackgroundNoise? Noise { get; set; }
     [YamlMember(Alias = "narrowband")] public Narrowband? Narrowband { get; set; }
@@ -72,6 +73,27 @@ public sealed class GainPerturbation
     /// <summary>Highest gain drawn, in dB.</summary>
     [YamlMember(Alias = "max_gain_dbfs")] public double MaxGainDb { get; set; } = 10;
     /// <summary>Share of training utterances scaled.</summary>
+    [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
+}
+
+/// <summary>
+/// A room: the utterance convolved with a synthetic room impulse response — the direct sound, then a tail of Gaussian
+/// noise decaying by 60 dB over the reverberation time RT60, drawn uniform in [min_rt60, max_rt60] s, at a
+/// direct-to-reverberant energy ratio drawn uniform in [min_drr_db, max_drr_db] — keeping the utterance's length and
+/// RMS level. For synthesised or close-talk training audio, which has no room in it; NeMo's `impulse` convolves with
+/// recorded impulse responses instead, which the demo has none of.
+/// </summary>
+public sealed class Reverberation
+{
+    /// <summary>Shortest reverberation time drawn: seconds for the tail to decay by 60 dB.</summary>
+    [YamlMember(Alias = "min_rt60")] public double MinRt60 { get; set; } = 0.2;
+    /// <summary>Longest reverberation time drawn, in seconds.</summary>
+    [YamlMember(Alias = "max_rt60")] public double MaxRt60 { get; set; } = 0.8;
+    /// <summary>Lowest direct-to-reverberant energy ratio drawn, in dB (lower: the speaker farther from the microphone).</summary>
+    [YamlMember(Alias = "min_drr_db")] public double MinDrrDb { get; set; } = 0;
+    /// <summary>Highest direct-to-reverberant energy ratio drawn, in dB.</summary>
+    [YamlMember(Alias = "max_drr_db")] public double MaxDrrDb { get; set; } = 10;
+    /// <summary>Share of training utterances reverberated.</summary>
     [YamlMember(Alias = "prob")] public double Probability { get; set; } = 1.0;
 }
 

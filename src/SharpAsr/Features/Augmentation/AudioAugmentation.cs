@@ -17,6 +17,7 @@ public static class AudioAugmentationBehaviour
             var length = a.DrawLength(rng);
             if (a.Silence is not null) samples = a.Silence.Pad(samples, sampleRate, length.StartSeconds, length.EndSeconds);
             samples = SpeedPerturbation.ApplyRate(samples, sampleRate, length.Rate);
+            if (a.Reverb is not null) samples = a.Reverb.Apply(samples, sampleRate, rng);
             if (a.Gain is not null) samples = a.Gain.Apply(samples, rng);
             if (a.Noise is not null) samples = a.Noise.Apply(samples, sampleRate, rng);
             if (a.Narrowband is not null) samples = a.Narrowband.Apply(samples, sampleRate, rng);
@@ -35,7 +36,7 @@ public static class AudioAugmentationBehaviour
         }
 
         /// <summary>
-        /// The length in seconds of an utterance of <paramref name="seconds"/> after <see cref="Apply"/> with a generator
+        /// The length in seconds of an utterance of <paramref name="seconds"/> after Apply with a generator
         /// seeded as <paramref name="rng"/> (to a sample; trimming, which depends on the audio, is not foreseen).
         /// </summary>
         public double PlannedSeconds(double seconds, Random rng)
