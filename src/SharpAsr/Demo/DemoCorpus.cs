@@ -59,17 +59,13 @@ public static class DemoCorpus
         ("test_grammar", "grammar sentences and voices not in training"),
         ("test_open", "open-text sentences and voices not in training, engines seen"),
         ("test_engine", "open-text sentences, an engine (festival) and its speakers not in training"),
-        (PaddedSet, "test_open's utterances with 0.2–1 s of silence before and after, level −30…0 dB"),
     };
-
-    /// <summary>The test set made from test_open's audio rather than synthesised (<see cref="WritePadded"/>).</summary>
-    const string PaddedSet = "test_open_padded";
 
     /// <summary>The corpus these options synthesised earlier in <paramref name="outDir"/>, or null when it is not all there.</summary>
     public static Result? Cached(string outDir, DemoCorpusOptions o)
     {
         var (_, _, summaryPath, train, dev, tests, lmText, complete) = Layout(outDir, o);
-        return complete && File.Exists(lmText) && File.Exists(ManifestOf(outDir, PaddedSet)) ? new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath), lmText) : null;
+        return complete && File.Exists(lmText) && DemoDerivedSets.AllThere(outDir) ? new Result(train, dev, tests, Hours(train), true, File.ReadAllText(summaryPath), lmText) : null;
     }
 
     /// <summary>Where each file of the corpus goes, and whether a synthesis with these options wrote them all.</summary>
@@ -82,9 +78,10 @@ public static class DemoCorpus
         var stamp = JsonSerializer.Serialize(new { Version = 7, Options = o });
         var train = ManifestOf(outDir, "train");
         var dev = DevSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(outDir, s.Name))).ToList();
-        var tests = TestSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(outDir, s.Name))).ToList();
-        // complete: everything synthesised is there (the padded set is made from it in seconds when missing)
-        var all = dev.Concat(tests).Where(s => s.Name != PaddedSet).Select(s => s.Manifest).Append(train).Append(summaryPath);
+        var synthesised = TestSets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(outDir, s.Name))).ToList();
+        var tests = synthesised.Concat(DemoDerivedSets.Sets.Select(s => new CorpusSet(s.Name, s.HeldOut, ManifestOf(outDir, s.Name)))).ToList();
+        // complete: everything synthesised is there (the derived sets are made from it in seconds when missing)
+        var all = dev.Concat(synthesised).Select(s => s.Manifest).Append(train).Append(summaryPath);
         bool complete = File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp && all.All(File.Exists);
         return (stampPath, stamp, summaryPath, train, dev, tests, Path.Combine(outDir, "lm_text.txt"), complete);
     }
@@ -96,7 +93,7 @@ public static class DemoCorpus
         if (complete)
         {
             if (!File.Exists(lmText)) WriteLmText(lmText, OpenText.Split(OpenText.Sentences(o.Vocabulary), o.DevUtterances, 2 * o.TestUtterances), train);
-            if (!File.Exists(ManifestOf(outDir, PaddedSet))) WritePadded(outDir, o);
+            DemoDerivedSets.WriteMissing(outDir, o);
             return Cached(outDir, o)!;
         }
         foreach (var engine in SpeechEngine.All) engine.RequireInstalled();
@@ -143,7 +140,7 @@ public static class DemoCorpus
                     ["snr_db"] = JsonSerializer.SerializeToElement(double.IsPositiveInfinity(x.job.Snr) ? (double?)null : Math.Round(x.job.Snr, 1)),
                 })));
         WriteLmText(lmText, openText, train);
-        WritePadded(outDir, o);
+        DemoDerivedSets.WriteMissing(outDir, o);
         File.WriteAllText(summaryPath, summary);
         File.WriteAllText(stampPath, stamp);
         return new Result(train, dev, tests, Hours(train), false, summary, lmText);
@@ -164,45 +161,6 @@ public static class DemoCorpus
     }
 
     static string ManifestOf(string outDir, string set) => Path.Combine(outDir, set + ".json");
-
-    /// <summary>
-    /// test_open_padded: every test_open utterance with digital silence before and after it (0.2–1 s each) and its
-    /// level moved by −30…0 dB, as a recording cut loosely around the words would have them. Synthesised speech starts
-    /// within milliseconds of its first word and peaks near full scale; a recognizer that only knows that breaks on
-    /// other audio of the same words and voices, which this set shows. Made from test_open's audio, so it holds out
-    /// the same sentences and voices; each line records <c>pause_before_s</c>, <c>pause_after_s</c> and <c>gain_db</c>.
-    /// </summary>
-    static void WritePadded(string outDir, DemoCorpusOptions o)
-    {
-        const int Rate = 16000;
-        var rng = new Random(o.Seed + 3);
-        var dir = Path.Combine(outDir, "audio", PaddedSet);
-        Directory.CreateDirectory(dir);
-        var lines = new List<string>();
-        foreach (var line in File.ReadLines(ManifestOf(outDir, "test_open")).Where(l => l.Length > 0))
-        {
-            using var doc = JsonDocument.Parse(line);
-            var source = doc.RootElement;
-            var speech = AudioReader.Read(Path.Combine(outDir, source.GetProperty("audio_filepath").GetString()!), Rate);
-            double before = Math.Round(0.2 + 0.8 * rng.NextDouble(), 2), after = Math.Round(0.2 + 0.8 * rng.NextDouble(), 2);
-            double gainDb = Math.Round(-30 * rng.NextDouble(), 1);
-            int lead = (int)Math.Round(before * Rate), trail = (int)Math.Round(after * Rate);
-            var gain = (float)Math.Pow(10, gainDb / 20);
-            var padded = new float[lead + speech.Length + trail];
-            for (int n = 0; n < speech.Length; n++) padded[lead + n] = speech[n] * gain;
-            var name = $"{lines.Count:D5}.wav";
-            WavWriter.WriteMono16(Path.Combine(dir, name), padded, Rate);
-            var extra = source.EnumerateObject().Where(p => p.Name is not ("audio_filepath" or "duration" or "text"))
-                .Select(p => KeyValuePair.Create(p.Name, p.Value.Clone())).ToList();
-            extra.Add(KeyValuePair.Create("pause_before_s", JsonSerializer.SerializeToElement(before)));
-            extra.Add(KeyValuePair.Create("pause_after_s", JsonSerializer.SerializeToElement(after)));
-            extra.Add(KeyValuePair.Create("gain_db", JsonSerializer.SerializeToElement(gainDb)));
-            lines.Add(ManifestReader.Line($"audio/{PaddedSet}/{name}", padded.Length / (double)Rate, source.GetProperty("text").GetString()!, extra: extra));
-        }
-        var manifest = ManifestOf(outDir, PaddedSet);
-        File.WriteAllLines(manifest + ".tmp", lines);
-        File.Move(manifest + ".tmp", manifest, overwrite: true);
-    }
 
     static List<Job> Plan(DemoCorpusOptions o, OpenTextSplit openText)
     {

@@ -25,7 +25,7 @@ public class DemoCorpusTests
             foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest).Append(a.LmText))
                 Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
-            Assert.Equal(40 + 2 * 2 + 3 * 4, files.Length);   // test_open_padded: test_open's three again
+            Assert.Equal(40 + 2 * 2 + 3 * 5, files.Length);   // test_open_padded and test_open_reverb: test_open's three again, each
             foreach (var file in files)
             {
                 var twin = Path.Combine(root, "b", Path.GetRelativePath(Path.Combine(root, "a"), file));
@@ -78,7 +78,7 @@ public class DemoCorpusTests
     }
 
     [Fact]
-    public void PaddedSetIsTestOpenWithSilenceAroundAndAnotherLevel()
+    public void DerivedSetsAreTestOpenWithSilenceAroundAndAnotherLevelOrInARoom()
     {
         var root = Directory.CreateTempSubdirectory("sharpasr-corpus-").FullName;
         try
@@ -111,6 +111,27 @@ public class DemoCorpusTests
                     Assert.True(Math.Abs(x[lead + n] - g * speech[n]) <= 1.51 / 32767, $"sample {n} of utterance {i}: {x[lead + n]} against {g * speech[n]}");
             }
             Assert.True(gains.Distinct().Count() > 1);
+
+            // test_open_reverb: the same utterances, as long, 6 dB down and through sox's reverb: not a scaled copy
+            var room = File.ReadAllLines(corpus.Tests.Single(s => s.Name == "test_open_reverb").Manifest).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(open.Count, room.Count);
+            var rooms = new HashSet<(int, int)>();
+            for (int i = 0; i < open.Count; i++)
+            {
+                foreach (var key in new[] { "text", "source", "engine", "voice" })
+                    Assert.Equal(open[i].GetProperty(key).GetString(), room[i].GetProperty(key).GetString());
+                int reverberance = room[i].GetProperty("reverberance").GetInt32(), scale = room[i].GetProperty("room_scale").GetInt32();
+                Assert.InRange(reverberance, 30, 80);
+                Assert.InRange(scale, 30, 100);
+                rooms.Add((reverberance, scale));
+                var speech = Audio.AudioReader.Read(Path.Combine(root, open[i].GetProperty("audio_filepath").GetString()!), 16000);
+                var x = Audio.AudioReader.Read(Path.Combine(root, room[i].GetProperty("audio_filepath").GetString()!), 16000);
+                Assert.Equal(speech.Length, x.Length);
+                Assert.Equal(open[i].GetProperty("duration").GetDouble(), room[i].GetProperty("duration").GetDouble(), 4);
+                double residual = speech.Zip(x).Sum(p => Math.Pow(p.Second - 0.5 * p.First, 2)), energy = speech.Sum(v => 0.25 * v * v);
+                Assert.True(residual > 0.01 * energy, $"utterance {i}: the room changed {residual / energy:P1} of the energy");
+            }
+            Assert.True(rooms.Count > 1);
         }
         finally { Directory.Delete(root, true); }
     }
