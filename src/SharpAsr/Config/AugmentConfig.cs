@@ -5,9 +5,10 @@ namespace SharpAsr.Config;
 /// <summary>
 /// Training-time augmentation (config section <c>augment:</c>), all off by default: waveform augmentations
 /// (<c>audio:</c> trim_silence, silence, speed_perturb, reverb, gain, noise, narrowband), vocal tract length perturbation of the mel filters
-/// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking. Seeded by (seed, epoch,
-/// the utterance's place in the epoch) for the waveform and (seed, epoch, batch position) for the rest, so a resumed run sees the same augmented batches. These classes are the settings only; what each augmentation does to
-/// the audio or features is in Features/Augmentation (extension blocks over these classes).
+/// (<c>vtlp:</c>), then SpecAugment (<c>spec_augment:</c>, NeMo's keys), applied to the features before frame stacking.
+/// Seeded by (seed, epoch, the utterance's place in the epoch) for the waveform and (seed, epoch, batch position) for
+/// the rest, so a resumed run sees the same augmented batches. These classes are the settings only; what each
+/// augmentation does to the audio or features is in Features/Augmentation (extension blocks over these classes).
 /// </summary>
 public sealed class AugmentConfig
 {
