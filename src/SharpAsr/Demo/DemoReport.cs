@@ -32,31 +32,27 @@ public sealed class DemoReport
         Action<string>? progress = null)
     {
         var sets = corpus.Dev.Concat(corpus.Tests).ToList();
-        TranscribeOptions[] searches;
-        using (var probe = AsrModel.Load(modelFile))
-        {
-            var train = probe.Config.Train;
-            TranscribeOptions Search(int beam, LmFusion? fusion) => new()
-            {
-                BeamSize = beam, Strategy = train.FinalBeamStrategy, MaxSymbolsPerFrame = train.MaxSymbolsPerFrame, Lm = fusion,
-            };
-            searches = [Search(1, null), Search(beamSize, null), Search(lmBeamSize, lm)];
-        }
-        var names = new[] { "greedy", $"beam {beamSize}", $"beam {lmBeamSize} + LM" };
+        (int Beam, LmFusion? Lm, string Name)[] searches = [(1, null, "greedy"), (beamSize, null, $"beam {beamSize}"), (lmBeamSize, lm, $"beam {lmBeamSize} + LM")];
         // the widest search first, so that the last pairs to start are the short ones and no worker waits long alone
         var jobs = (from set in Enumerable.Range(0, sets.Count) from search in Enumerable.Range(0, searches.Length) select (set, search))
-            .OrderByDescending(j => searches[j.search].BeamSize * (searches[j.search].Lm != null ? 2 : 1)).ThenBy(j => j.set).ToArray();
+            .OrderByDescending(j => searches[j.search].Beam * (searches[j.search].Lm != null ? 2 : 1)).ThenBy(j => j.set).ToArray();
         var results = new EvaluationResult[sets.Count, searches.Length];
         int next = -1;
         void Work()
         {
             using var model = AsrModel.Load(modelFile);
+            var train = model.Config.Train;    // the search the model was trained to be judged with
             for (int k; (k = Interlocked.Increment(ref next)) < jobs.Length;)
             {
                 var (set, search) = jobs[k];
-                var r = Evaluator.Evaluate(model, sets[set].Manifest, searches[search], samples: 4);
+                var options = new TranscribeOptions
+                {
+                    BeamSize = searches[search].Beam, Strategy = train.FinalBeamStrategy, MaxSymbolsPerFrame = train.MaxSymbolsPerFrame,
+                    Lm = searches[search].Lm,
+                };
+                var r = Evaluator.Evaluate(model, sets[set].Manifest, options, samples: 4);
                 results[set, search] = r;
-                progress?.Invoke($"{sets[set].Name} {names[search]}: WER {r.Errors.Wer:P2} ({r.DecodeSeconds:F0} s)");
+                progress?.Invoke($"{sets[set].Name} {searches[search].Name}: WER {r.Errors.Wer:P2} ({r.DecodeSeconds:F0} s)");
             }
         }
         var threads = Enumerable.Range(0, Math.Clamp(workers, 1, jobs.Length))

@@ -70,19 +70,12 @@ public static class BackgroundNoiseBehaviour
         {
             var segment = new float[speech.Length];
             for (int n = 0; n < segment.Length; n++) segment[n] = noise[(start + n) % noise.Length];
-            double speechPower = Power(speech), noisePower = Power(segment);
+            double speechPower = Signal.Power(speech), noisePower = Signal.Power(segment);
             if (noisePower == 0 || speechPower == 0) return speech;
             double gain = Math.Sqrt(speechPower / (noisePower * Math.Pow(10, snrDb / 10)));
             var mixed = new float[speech.Length];
             for (int n = 0; n < mixed.Length; n++) mixed[n] = (float)(speech[n] + gain * segment[n]);
             return mixed;
-        }
-
-        static double Power(float[] x)
-        {
-            double s = 0;
-            foreach (var v in x) s += (double)v * v;
-            return s / x.Length;
         }
     }
 }

@@ -55,8 +55,7 @@ public static class RoomReverb
     {
         if (samples.Length == 0) return samples;
         var y = Fft.Convolve(samples, h, samples.Length);
-        double before = 0, after = 0;
-        for (int i = 0; i < samples.Length; i++) { before += (double)samples[i] * samples[i]; after += (double)y[i] * y[i]; }
+        double before = Signal.Power(samples), after = Signal.Power(y);
         if (after == 0) return y;
         var gain = (float)Math.Sqrt(before / after);
         for (int i = 0; i < y.Length; i++) y[i] *= gain;
