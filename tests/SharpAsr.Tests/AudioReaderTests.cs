@@ -101,6 +101,27 @@ public class AudioReaderTests
         Assert.True(maxErr < 0.02, $"{rate} Hz -> 16 kHz: max error {maxErr}");
     }
 
+    /// <summary>Telephone audio as sox writes it: 8 kHz μ-law and A-law WAVs of an odd number of samples, whose data
+    /// chunk lacks RIFF's pad byte (libsndfile notes "'data' chunk should be an even number of bytes"), and GSM 06.10
+    /// in WAV. Each is whole and must read in full, at the tone's frequency, resampled to 16 kHz.</summary>
+    [Theory]
+    [InlineData("-e u-law", "ulaw-odd.wav")]
+    [InlineData("-e a-law", "alaw-odd.wav")]
+    [InlineData("-e gsm-full-rate", "gsm.wav")]
+    public void TelephoneCodedWavsReadInFull(string flags, string name)
+    {
+        var path = AudioTestFiles.Synth(name, $"-r 8000 -c 1 {flags}", $"0.500125 sine 1000 vol {Amp}");  // 4,001 samples
+        var info = AudioReader.Probe(path);
+        Assert.Equal(8000, info.SampleRate);
+        // GSM stores whole 320-sample blocks, and libsndfile counts one more than sox wrote: at most 80 ms of silence
+        Assert.InRange(info.Frames, 4001, 4001 + 2 * 320);
+        var x = AudioReader.Read(path, 16000);
+        Assert.Equal(2 * info.Frames, x.Length);
+        Assert.Equal(1000, AudioTestFiles.PeakFrequency(x, 16000, 900, 1100), 0.5);
+        double rms = Math.Sqrt(x.Skip(800).Take(6400).Average(v => (double)v * v));
+        Assert.InRange(rms, 0.9 * Amp / Math.Sqrt(2), 1.1 * Amp / Math.Sqrt(2));
+    }
+
     [Fact]
     public void UpsamplingFrom16kTo48kKeepsTheFrequency()
     {

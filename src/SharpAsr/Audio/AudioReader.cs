@@ -114,10 +114,12 @@ public static class AudioReader
         try
         {
             // libsndfile silently shortens a WAV/AIFF whose data chunk claims more bytes than the file holds and
-            // only notes it in its log ("data : N (should be M)"); a shortened file is a damaged one.
+            // only notes it in its log ("data : N (should be M)"); a shortened file is a damaged one. Only that form:
+            // "'data' chunk should be an even number of bytes" is sox's 8-bit μ-law/A-law WAV of an odd sample count
+            // without RIFF's pad byte, whole and read in full.
             var log = SndFile.LogInfo(handle);
-            if (log.Contains("should be", StringComparison.Ordinal))
-                throw new AudioFileException(path, $"truncated: the header declares more audio data than the file holds ({FirstLineWith(log, "should be")})");
+            if (log.Contains("(should be ", StringComparison.Ordinal))
+                throw new AudioFileException(path, $"truncated: the header declares more audio data than the file holds ({FirstLineWith(log, "(should be ")})");
             if (info.Frames <= 0 || info.Channels <= 0)
                 throw new AudioFileException(path, "empty: the file holds no audio frames");
             if (info.SampleRate <= 0) throw new AudioFileException(path, $"invalid sample rate {info.SampleRate}");
