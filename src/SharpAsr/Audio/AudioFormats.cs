@@ -13,7 +13,8 @@ internal static class AudioFormats
     static readonly Dictionary<int, string> Encodings = new()
     {
         [0x0001] = "PCM_S8", [0x0002] = "PCM_16", [0x0003] = "PCM_24", [0x0004] = "PCM_32", [0x0005] = "PCM_U8",
-        [0x0006] = "FLOAT", [0x0007] = "DOUBLE", [0x0010] = "ULAW", [0x0011] = "ALAW", [0x0060] = "VORBIS",
+        [0x0006] = "FLOAT", [0x0007] = "DOUBLE", [0x0010] = "ULAW", [0x0011] = "ALAW", [0x0012] = "IMA_ADPCM",
+        [0x0013] = "MS_ADPCM", [0x0020] = "GSM610", [0x0060] = "VORBIS",
         [0x0064] = "OPUS", [0x0082] = "MPEG_LAYER_III",
     };
 
