@@ -15,11 +15,16 @@ static class DemoDerivedSets
 {
     public const string Padded = "test_open_padded";
     public const string Reverberant = "test_open_reverb";
+    public const string Telephone = "test_open_phone";
     public static readonly (string Name, string HeldOut)[] Sets =
     {
         (Padded, "test_open's utterances with 0.2–1 s of silence before and after, level −30…0 dB"),
         (Reverberant, "test_open's utterances in a room (sox reverb: reverberance 30–80 %, room scale 30–100 %)"),
+        (Telephone, "test_open's utterances through a telephone channel: 300–3400 Hz, 8 kHz, G.711 μ-law / A-law or GSM 06.10 in turn"),
     };
+
+    /// <summary>The telephone codecs, in turn: sox's encoding name and the name lines record.</summary>
+    static readonly (string Encoding, string Name)[] Codecs = { ("u-law", "g711-mulaw"), ("a-law", "g711-alaw"), ("gsm-full-rate", "gsm-fr") };
 
     const int Rate = 16000;
 
@@ -28,6 +33,7 @@ static class DemoDerivedSets
     {
         if (!File.Exists(Manifest(outDir, Padded))) WritePadded(outDir, o);
         if (!File.Exists(Manifest(outDir, Reverberant))) WriteReverberant(outDir, o);
+        if (!File.Exists(Manifest(outDir, Telephone))) WriteTelephone(outDir);
     }
 
     public static bool AllThere(string outDir) => Sets.All(s => File.Exists(Manifest(outDir, s.Name)));
@@ -73,6 +79,25 @@ static class DemoDerivedSets
             // -R: sox seeds its dither from the clock otherwise
             Sox(["-R", "-q", source, "-b", "16", target, "gain", "-6", "reverb", $"{reverberance}", "50", $"{roomScale}"]);
             return [("reverberance", reverberance), ("room_scale", roomScale)];
+        });
+    }
+
+    /// <summary>
+    /// test_open_phone: every test_open utterance as a telephone line carries it, by sox: band-limited to 300–3400 Hz
+    /// (3 dB down first so that the filters' ripple does not clip), 8 kHz, and coded with G.711 μ-law, G.711 A-law or
+    /// GSM 06.10 full rate in turn, kept as that coded 8 kHz WAV, so the reader decodes and resamples it as it would a
+    /// user's call recording. Training's <c>augment.audio.narrowband</c> only resamples to 8 kHz and back: no high-pass,
+    /// no codec. Lines record <c>codec</c> and <c>sample_rate</c>.
+    /// </summary>
+    static void WriteTelephone(string outDir)
+    {
+        SpeechEngine.RequireTool("sox", "sox");
+        int index = 0;
+        Write(outDir, Telephone, (source, target) =>
+        {
+            var (encoding, name) = Codecs[index++ % Codecs.Length];
+            Sox(["-R", "-q", source, "-r", "8000", "-e", encoding, target, "gain", "-3", "highpass", "300", "lowpass", "3400"]);
+            return [("codec", name), ("sample_rate", 8000)];
         });
     }
 

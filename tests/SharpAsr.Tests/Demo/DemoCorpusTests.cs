@@ -25,7 +25,7 @@ public class DemoCorpusTests
             foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest).Append(a.LmText))
                 Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
-            Assert.Equal(40 + 2 * 2 + 3 * 5, files.Length);   // test_open_padded and test_open_reverb: test_open's three again, each
+            Assert.Equal(40 + 2 * 2 + 3 * 6, files.Length);   // test_open_padded, _reverb and _phone: test_open's three again, each
             foreach (var file in files)
             {
                 var twin = Path.Combine(root, "b", Path.GetRelativePath(Path.Combine(root, "a"), file));
@@ -132,6 +132,37 @@ public class DemoCorpusTests
                 Assert.True(residual > 0.01 * energy, $"utterance {i}: the room changed {residual / energy:P1} of the energy");
             }
             Assert.True(rooms.Count > 1);
+
+            // test_open_phone: the same utterances as coded 8 kHz WAVs, the codecs in turn; read back at 16 kHz they
+            // are as long (GSM pads to whole blocks) and hold nothing above the 8 kHz rate's 4 kHz
+            var phone = File.ReadAllLines(corpus.Tests.Single(s => s.Name == "test_open_phone").Manifest).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(open.Count, phone.Count);
+            string[] codecs = ["g711-mulaw", "g711-alaw", "gsm-fr"], formats = ["ULAW", "ALAW", "GSM610"];
+            for (int i = 0; i < open.Count; i++)
+            {
+                foreach (var key in new[] { "text", "source", "engine", "voice" })
+                    Assert.Equal(open[i].GetProperty(key).GetString(), phone[i].GetProperty(key).GetString());
+                Assert.Equal(codecs[i % 3], phone[i].GetProperty("codec").GetString());
+                var path = Path.Combine(root, phone[i].GetProperty("audio_filepath").GetString()!);
+                var info = Audio.AudioReader.Probe(path);
+                Assert.Equal(8000, info.SampleRate);
+                Assert.Contains(formats[i % 3], info.Format);
+                Assert.Equal(info.Duration, phone[i].GetProperty("duration").GetDouble(), 3);
+                Assert.InRange(info.Duration - open[i].GetProperty("duration").GetDouble(), -0.001, 0.081);
+                var x = Audio.AudioReader.Read(path, 16000);
+                int n = 1 << (int)Math.Ceiling(Math.Log2(x.Length));
+                double[] re = new double[n], im = new double[n];
+                for (int t = 0; t < x.Length; t++) re[t] = x[t];
+                Features.Fft.Transform(re, im);
+                double all = 0, above4k = 0;
+                for (int k = 0; k <= n / 2; k++)
+                {
+                    double power = re[k] * re[k] + im[k] * im[k];
+                    all += power;
+                    if (k > n / 4) above4k += power;
+                }
+                Assert.True(above4k < 1e-4 * all, $"utterance {i}: {above4k / all:E2} of the power above 4 kHz");
+            }
         }
         finally { Directory.Delete(root, true); }
     }
