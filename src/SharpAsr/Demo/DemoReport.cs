@@ -11,7 +11,7 @@ namespace SharpAsr.Demo;
 /// <summary>
 /// The demo's one report: every dev and test set of the corpus decoded by the exported model (the file the user
 /// gets) greedily, with beam search, and with beam search and the n-gram language model, WER and CER, and each set
-/// that mixes engines also per engine, as a markdown table.
+/// that mixes engines also per engine (or, for the telephone set, per codec), as a markdown table.
 /// </summary>
 public sealed class DemoReport
 {
@@ -65,13 +65,13 @@ public sealed class DemoReport
         {
             var (greedy, withBeam, withLm) = (Whole(sets[s], results[s, 0]), Whole(sets[s], results[s, 1]), Whole(sets[s], results[s, 2]));
             rows.Add(new Row(sets[s], "all", greedy, withBeam, withLm));
-            // a set that mixes engines also gets a row per engine, from the same utterances' errors
-            var byEngine = EngineOfEachLine(sets[s].Manifest);
-            if (byEngine.Values.Distinct().Count() < 2) continue;
-            foreach (var engine in byEngine.Values.Distinct().Order(StringComparer.Ordinal))
+            // a set that mixes engines (or codecs) also gets a row per engine (codec), from the same utterances' errors
+            var byPart = PartOfEachLine(sets[s].Manifest);
+            if (byPart.Values.Distinct().Count() < 2) continue;
+            foreach (var part in byPart.Values.Distinct().Order(StringComparer.Ordinal))
             {
-                var ids = byEngine.Where(kv => kv.Value == engine).Select(kv => kv.Key).ToHashSet();
-                rows.Add(new Row(sets[s], engine, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
+                var ids = byPart.Where(kv => kv.Value == part).Select(kv => kv.Key).ToHashSet();
+                rows.Add(new Row(sets[s], part, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
             }
         }
         return new DemoReport { Sets = rows, BeamSize = beamSize, LmBeamSize = lmBeamSize, Lm = lm };
@@ -81,10 +81,17 @@ public sealed class DemoReport
         new(set.Name, r.Errors.Wer, r.Errors.Cer, double.NaN, r.Utterances, r.Samples)
             { Words = r.Errors.WordTotals, DecodedHere = r.Utterances, PerUtterance = r.Errors.Utterances };
 
-    /// <summary>The <c>engine</c> key of every line of a manifest, by its "file:line" (the evaluator's utterance id).</summary>
-    static Dictionary<string, string> EngineOfEachLine(string manifest) =>
+    /// <summary>
+    /// The part of the set each line of a manifest belongs to, by its "file:line" (the evaluator's utterance id): its
+    /// <c>codec</c> where lines have one (test_open_phone: the codec matters there, the engines are test_open's), else its <c>engine</c>.
+    /// </summary>
+    static Dictionary<string, string> PartOfEachLine(string manifest) =>
         File.ReadAllLines(manifest).Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
-            .ToDictionary(x => $"{manifest}:{x.i + 1}", x => JsonDocument.Parse(x.line).RootElement.GetProperty("engine").GetString()!);
+            .ToDictionary(x => $"{manifest}:{x.i + 1}", x =>
+            {
+                var e = JsonDocument.Parse(x.line).RootElement;
+                return (e.TryGetProperty("codec", out var codec) ? codec : e.GetProperty("engine")).GetString()!;
+            });
 
     /// <summary>Corpus WER and CER over the utterances of <paramref name="ids"/> only.</summary>
     static ValidationResult Part(ValidationResult whole, HashSet<string> ids)

@@ -25,8 +25,12 @@ public class DemoRunnerTests
             Assert.Equal(0, DemoRunner.Run(o, printed.Add));
 
             var report = File.ReadAllText(Path.Combine(root, "report.md"));
-            foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine" })
+            foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine", "test_open_padded", "test_open_reverb", "test_open_phone" })
                 Assert.Contains($"| {set} | all |", report);
+            // the telephone set is cut by codec, not by engine (four utterances: the three codecs in turn)
+            foreach (var codec in new[] { "g711-alaw", "g711-mulaw", "gsm-fr" })
+                Assert.Contains($"| test_open_phone | {codec} |", report);
+            Assert.DoesNotContain("| test_open_phone | espeak-ng |", report);
             Assert.Contains("| beam 2 WER | beam 3 + LM WER |", report);
             Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
             // a set that mixes engines gets a row per engine, cut from the same decoding: the parts add up to the set
