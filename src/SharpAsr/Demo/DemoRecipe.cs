@@ -2,7 +2,7 @@ namespace SharpAsr.Demo;
 
 /// <summary>
 /// The demo's two recipes: <c>quick</c>, the quick-start command (about twelve minutes on two cores, ten with the corpus cached), and <c>full</c>,
-/// about 80 minutes on two cores (71 of training measured on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
+/// about 80 minutes on two cores (67–74 of training measured on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
 /// training utterances to synthesise and where to write.
 /// </summary>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
