@@ -31,7 +31,7 @@ internal static class EvaluateCommand
                 Console.WriteLine($"== {manifest}");
                 foreach (var problem in r.Problems.Take(10)) Console.WriteLine($"skipped {problem}");
                 Console.WriteLine(string.Format(inv, "decoding: {0}, {1} utterances, {2:F1} s of audio in {3:F1} s: RTF {4:F4}",
-                    (options.BeamSize > 1 ? $"{options.Strategy} beam {options.BeamSize}" : "greedy") + (options.Lm != null ? $" + {options.Lm.Lm.Order}-gram LM (alpha {options.Lm.Alpha.ToString(inv)}, beta {options.Lm.Beta.ToString(inv)}{(options.Lm.IlmWeight > 0 ? $", internal LM weight {options.Lm.IlmWeight.ToString(inv)}" : "")}{(options.Lm.Lexicon is { } lex ? $", lexicon of {lex.WordCount} words, penalty {lex.Penalty.ToString(inv)}" : "")})" : ""), r.Utterances, r.AudioSeconds, r.DecodeSeconds, r.Rtf));
+                    (options.BeamSize > 1 ? $"{(options.Strategy == "beam" ? "" : options.Strategy + " ")}beam {options.BeamSize}" : "greedy") + (options.Lm != null ? $" + {options.Lm.Lm.Order}-gram LM (alpha {options.Lm.Alpha.ToString(inv)}, beta {options.Lm.Beta.ToString(inv)}{(options.Lm.IlmWeight > 0 ? $", internal LM weight {options.Lm.IlmWeight.ToString(inv)}" : "")}{(options.Lm.Lexicon is { } lex ? $", lexicon of {lex.WordCount} words, penalty {lex.Penalty.ToString(inv)}" : "")})" : ""), r.Utterances, r.AudioSeconds, r.DecodeSeconds, r.Rtf));
                 Console.WriteLine(r.Errors.Report(p.GetValue(worst)));
                 if (outPath != null) Console.WriteLine($"predictions: {outPath}");
             }

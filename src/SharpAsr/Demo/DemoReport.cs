@@ -11,7 +11,8 @@ namespace SharpAsr.Demo;
 /// <summary>
 /// The demo's one report: every dev and test set of the corpus decoded by the exported model (the file the user
 /// gets) greedily, with beam search, and with beam search and the n-gram language model, WER and CER, and each set
-/// that mixes engines also per engine (or, for the telephone set, per codec), as a markdown table.
+/// that mixes engines also per engine (or, for the telephone set, per codec), as a markdown table, and each set's 95 %
+/// bootstrap interval of the WER with the LM.
 /// </summary>
 public sealed class DemoReport
 {
@@ -119,6 +120,14 @@ public sealed class DemoReport
             foreach (var r in Sets)
                 sb.AppendLine($"| {r.Set.Name} | {r.Part} | {(r.Part == "all" ? r.Set.HeldOut : "")} | {r.Greedy.Utterances} | {r.Greedy.Words.ReferenceLength} | " +
                               $"{r.Greedy.Wer:P2} | {r.Beam.Wer:P2} | {r.BeamLm.Wer:P2} | {r.Greedy.Cer:P2} | {r.Beam.Cer:P2} | {r.BeamLm.Cer:P2} |");
+            sb.AppendLine();
+            // how far each figure could move with another draw of utterances: two runs' differences inside it say little
+            var intervals = Sets.Where(r => r.Part == "all").Select(r =>
+            {
+                var (low, high) = BootstrapInterval.Wer(r.BeamLm.PerUtterance);
+                return $"{r.Set.Name} {low:P1}–{high:P1}";
+            });
+            sb.AppendLine($"95 % intervals of the {lm} WER (bootstrap over each set's utterances): {string.Join(", ", intervals)}.");
             sb.AppendLine();
             sb.AppendLine(string.Format(System.Globalization.CultureInfo.InvariantCulture,
                 "LM: a {0}-gram model over the tokens of the training split's text (lm_text.txt), fused with alpha {1} and beta {2}.",

@@ -4,7 +4,8 @@ using System.Text;
 namespace SharpAsr.Metrics;
 
 /// <summary>
-/// A plain-text report: corpus WER/CER with S/D/I counts, then the utterances with the most word errors,
+/// A plain-text report: corpus WER/CER with S/D/I counts and their 95 % bootstrap intervals (<see cref="BootstrapInterval"/>),
+/// then the utterances with the most word errors,
 /// each shown as aligned REF/HYP rows with a row of S/D/I marks (sclite style: *** fills the missing side).
 /// </summary>
 public static class ErrorReport
@@ -16,6 +17,13 @@ public static class ErrorReport
         sb.AppendLine(string.Format(inv, "utterances: {0}", calc.Utterances.Count));
         AppendTotals(sb, "WER", "words", calc.WordTotals);
         AppendTotals(sb, "CER", "chars", calc.CharTotals);
+        if (calc.Utterances.Count >= 2)
+        {
+            var (wl, wh) = BootstrapInterval.Wer(calc.Utterances);
+            var (cl, ch) = BootstrapInterval.Cer(calc.Utterances);
+            sb.AppendLine(string.Format(inv, "95% interval (bootstrap over the {0} utterances): WER {1}–{2}, CER {3}–{4}",
+                calc.Utterances.Count, Percent(wl, 2), Percent(wh, 2), Percent(cl, 2), Percent(ch, 2)));
+        }
         var bad = calc.Utterances.Where(u => u.WordErrors > 0)
             .OrderByDescending(u => u.WordErrors).ThenByDescending(u => u.Wer).ThenBy(u => u.Id, StringComparer.Ordinal)
             .Take(worst).ToList();

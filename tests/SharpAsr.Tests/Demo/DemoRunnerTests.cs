@@ -33,6 +33,7 @@ public class DemoRunnerTests
             Assert.DoesNotContain("| test_open_phone | espeak-ng |", report);
             Assert.Contains("| beam 2 WER | beam 3 + LM WER |", report);
             Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
+            Assert.Matches(@"95 % intervals of the beam 3 \+ LM WER \(bootstrap over each set's utterances\): dev_grammar [0-9.]+ %–[0-9.]+ %, dev_open ", report);
             // a set that mixes engines gets a row per engine, cut from the same decoding: the parts add up to the set
             var rows = report.Split('\n').Where(l => l.StartsWith("| dev_") || l.StartsWith("| test_")).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
             var mixed = rows.Where(r => r[2] != "all").GroupBy(r => r[1]).ToList();
