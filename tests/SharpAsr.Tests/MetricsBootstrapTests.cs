@@ -4,8 +4,9 @@ using Xunit;
 namespace SharpAsr.Tests;
 
 /// <summary>
-/// The bootstrap interval of a corpus error rate, against the normal approximation of a binomial proportion (an
-/// independent value where both apply), and its invariances.
+/// The bootstrap interval of a corpus error rate and the paired bootstrap of two systems, against the normal
+/// approximations of a binomial proportion and of paired proportions (independent values where both apply), and their
+/// invariances.
 /// </summary>
 public class MetricsBootstrapTests
 {
@@ -64,6 +65,50 @@ public class MetricsBootstrapTests
         var (low, high) = BootstrapInterval.Wer(calc.Utterances);
         Assert.StartsWith(FormattableString.Invariant($"95% interval (bootstrap over the 2 utterances): WER {low * 100:F2}%–{high * 100:F2}%, CER "), lines[3]);
         Assert.Equal((0.0, 2.0 / 3), (low, high));   // two utterances: both clean, both the bad one, or one each
+    }
+
+    [Fact]
+    public void PairedDifferenceMatchesTheNormalApproximationOfPairedProportions()
+    {
+        // 400 one-word utterances: the baseline misses 100, the candidate fixes 20 of them and breaks none. Per utterance
+        // d ∈ {−1, 0}, mean −0.05, so the difference is −0.05 ± 1.96·√(0.05·0.95/400) = −0.05 ± 0.0214 — far narrower
+        // than either rate's own interval (± 0.04), because the utterances both get wrong cancel
+        var pairs = Enumerable.Range(0, 400).Select(i => ((long)(i < 100 ? 1 : 0), (long)(i is >= 20 and < 100 ? 1 : 0), 1L)).ToList();
+        var (low, high, lower) = BootstrapInterval.Difference(pairs);
+        double half = 1.96 * Math.Sqrt(0.05 * 0.95 / 400);
+        Assert.InRange(low, -0.05 - half - 0.006, -0.05 - half + 0.006);
+        Assert.InRange(high, -0.05 + half - 0.006, -0.05 + half + 0.006);
+        Assert.Equal(1.0, lower);
+    }
+
+    [Fact]
+    public void IdenticalSystemsDifferByNothingAndNeitherWins()
+    {
+        var pairs = new List<(long, long, long)> { (1, 1, 5), (0, 0, 3), (4, 4, 4), (2, 2, 9) };
+        Assert.Equal((0.0, 0.0, 0.0), BootstrapInterval.Difference(pairs));
+    }
+
+    [Fact]
+    public void ComparisonPairsUtterancesByIdAndRefusesOtherReferences()
+    {
+        var baseline = new ErrorRateCalculator();
+        baseline.Add("the cat sat", "the cat sat", "b");
+        baseline.Add("on the mat", "on a hat", "a");
+        var candidate = new ErrorRateCalculator();
+        candidate.Add("on the mat", "on the hat", "a");      // another order: paired by id, not position
+        candidate.Add("the cat sat", "the cat sat", "b");
+        var text = ErrorReport.Comparison(candidate, baseline, "old.sasr");
+        Assert.StartsWith("against the baseline old.sasr, paired over the 2 utterances:", text);
+        Assert.Contains("WER 16.67% against 33.33%: -16.67 points", text);
+
+        var other = new ErrorRateCalculator();
+        other.Add("on the rug", "on the hat", "a");
+        other.Add("the cat sat", "the cat sat", "b");
+        var e = Assert.Throws<InvalidDataException>(() => ErrorReport.Comparison(other, baseline, "old.sasr"));
+        Assert.Contains("a: the baseline old.sasr normalises the reference to 'on the mat'", e.Message);
+        var fewer = new ErrorRateCalculator();
+        fewer.Add("the cat sat", "the cat sat", "b");
+        Assert.Contains("decoded 2 utterances, the model 1", Assert.Throws<InvalidDataException>(() => ErrorReport.Comparison(fewer, baseline, "old.sasr")).Message);
     }
 
     [Fact]

@@ -38,6 +38,42 @@ public static class BootstrapInterval
         return (Quantile(rates, tail), Quantile(rates, 1 - tail));
     }
 
+    /// <summary>
+    /// The paired bootstrap of two systems on the same utterances (Bisani and Ney, 2004): each resample draws utterances
+    /// and takes both systems' rates on that one draw, so what the utterances share (hard ones are hard for both) cancels
+    /// and a difference far smaller than either interval can still be told. Returns the interval of candidate − baseline
+    /// and the share of resamples in which the candidate's rate is the lower one (ties count for neither).
+    /// </summary>
+    public static (double Low, double High, double CandidateLower) Difference(
+        IReadOnlyList<(long BaselineErrors, long CandidateErrors, long Length)> utterances, double level = 0.95,
+        int resamples = DefaultResamples, int seed = 0)
+    {
+        if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), "the interval's level must be between 0 and 1");
+        if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples), "at least one resample");
+        int n = utterances.Count;
+        if (n == 0) return (double.NaN, double.NaN, double.NaN);
+        var rng = new Random(seed);
+        var differences = new double[resamples];
+        int lower = 0;
+        for (int b = 0; b < resamples; b++)
+        {
+            long baseline = 0, candidate = 0, length = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var (eb, ec, l) = utterances[rng.Next(n)];
+                baseline += eb;
+                candidate += ec;
+                length += l;
+            }
+            double rb = new ErrorTotals(length, baseline, 0, 0).Rate, rc = new ErrorTotals(length, candidate, 0, 0).Rate;
+            differences[b] = rc == rb ? 0 : rc - rb;   // 0, not NaN, when both are infinite (empty references only)
+            if (rc < rb) lower++;
+        }
+        Array.Sort(differences);
+        double tail = (1 - level) / 2;
+        return (Quantile(differences, tail), Quantile(differences, 1 - tail), (double)lower / resamples);
+    }
+
     /// <summary>The interval of the WER of these utterances.</summary>
     public static (double Low, double High) Wer(IEnumerable<UtteranceErrors> utterances, double level = 0.95) =>
         Of(utterances.Select(u => ((long)u.WordErrors, (long)u.ReferenceWords.Length)).ToList(), level);

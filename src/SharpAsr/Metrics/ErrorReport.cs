@@ -40,6 +40,39 @@ public static class ErrorReport
         return sb.ToString().TrimEnd();
     }
 
+    /// <summary>
+    /// The candidate against a baseline on the same utterances (paired by id): each rate, the difference with its 95 %
+    /// paired-bootstrap interval (<see cref="BootstrapInterval.Difference"/>), and how often the candidate wins.
+    /// </summary>
+    public static string Comparison(ErrorRateCalculator candidate, ErrorRateCalculator baseline, string baselineName)
+    {
+        var byId = baseline.Utterances.ToDictionary(u => u.Id);
+        var pairs = new List<(UtteranceErrors Baseline, UtteranceErrors Candidate)>();
+        foreach (var c in candidate.Utterances)
+        {
+            if (!byId.TryGetValue(c.Id, out var b))
+                throw new InvalidDataException($"{c.Id}: decoded by the model but not by the baseline {baselineName}");
+            if (b.Reference != c.Reference)
+                throw new InvalidDataException($"{c.Id}: the baseline {baselineName} normalises the reference to '{b.Reference}', the model to " +
+                                               $"'{c.Reference}'; compare models whose text settings agree");
+            pairs.Add((b, c));
+        }
+        if (pairs.Count != baseline.Utterances.Count)
+            throw new InvalidDataException($"the baseline {baselineName} decoded {baseline.Utterances.Count} utterances, the model {pairs.Count}");
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "against the baseline {0}, paired over the {1} utterances:", baselineName, pairs.Count));
+        AppendDifference(sb, "WER", candidate.Wer, baseline.Wer, BootstrapInterval.Difference(
+            pairs.Select(p => ((long)p.Baseline.WordErrors, (long)p.Candidate.WordErrors, (long)p.Candidate.ReferenceWords.Length)).ToList()));
+        AppendDifference(sb, "CER", candidate.Cer, baseline.Cer, BootstrapInterval.Difference(
+            pairs.Select(p => ((long)p.Baseline.CharErrors, (long)p.Candidate.CharErrors, (long)p.Candidate.ReferenceChars)).ToList()));
+        return sb.ToString().TrimEnd();
+    }
+
+    static void AppendDifference(StringBuilder sb, string name, double candidate, double baseline, (double Low, double High, double CandidateLower) d) =>
+        sb.AppendLine(string.Format(CultureInfo.InvariantCulture,
+            "{0} {1} against {2}: {3:+0.00;-0.00;0.00} points, 95% interval {4:+0.00;-0.00;0.00} to {5:+0.00;-0.00;0.00} (paired bootstrap); the model lower in {6:0}% of resamples",
+            name, Percent(candidate, 2), Percent(baseline, 2), 100 * (candidate - baseline), 100 * d.Low, 100 * d.High, 100 * d.CandidateLower));
+
     static void AppendTotals(StringBuilder sb, string name, string unit, ErrorTotals t) =>
         sb.AppendLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}  ({2} errors / {3} {4}: S={5} D={6} I={7})",
             name, Percent(t.Rate, 2), t.Errors, t.ReferenceLength, unit, t.Substitutions, t.Deletions, t.Insertions));
