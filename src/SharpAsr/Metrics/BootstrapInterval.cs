@@ -16,26 +16,9 @@ public static class BootstrapInterval
     public static (double Low, double High) Of(IReadOnlyList<(long Errors, long Length)> utterances, double level = 0.95,
         int resamples = DefaultResamples, int seed = 0)
     {
-        if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), "the interval's level must be between 0 and 1");
-        if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples), "at least one resample");
-        int n = utterances.Count;
-        if (n == 0) return (double.NaN, double.NaN);
-        var rng = new Random(seed);
-        var rates = new double[resamples];
-        for (int b = 0; b < resamples; b++)
-        {
-            long errors = 0, length = 0;
-            for (int i = 0; i < n; i++)
-            {
-                var (e, l) = utterances[rng.Next(n)];
-                errors += e;
-                length += l;
-            }
-            rates[b] = new ErrorTotals(length, errors, 0, 0).Rate;
-        }
-        Array.Sort(rates);
-        double tail = (1 - level) / 2;
-        return (Quantile(rates, tail), Quantile(rates, 1 - tail));
+        // one system is a pair whose baseline never errs: its rate on each draw, less zero
+        var (low, high, _) = Difference(utterances.Select(u => (0L, u.Errors, u.Length)).ToList(), level, resamples, seed);
+        return (low, high);
     }
 
     /// <summary>
@@ -54,7 +37,6 @@ public static class BootstrapInterval
         if (n == 0) return (double.NaN, double.NaN, double.NaN);
         var rng = new Random(seed);
         var differences = new double[resamples];
-        int lower = 0;
         for (int b = 0; b < resamples; b++)
         {
             long baseline = 0, candidate = 0, length = 0;
@@ -67,11 +49,10 @@ public static class BootstrapInterval
             }
             double rb = new ErrorTotals(length, baseline, 0, 0).Rate, rc = new ErrorTotals(length, candidate, 0, 0).Rate;
             differences[b] = rc == rb ? 0 : rc - rb;   // 0, not NaN, when both are infinite (empty references only)
-            if (rc < rb) lower++;
         }
         Array.Sort(differences);
         double tail = (1 - level) / 2;
-        return (Quantile(differences, tail), Quantile(differences, 1 - tail), (double)lower / resamples);
+        return (Quantile(differences, tail), Quantile(differences, 1 - tail), (double)differences.Count(d => d < 0) / resamples);
     }
 
     /// <summary>The interval of the WER of these utterances.</summary>
