@@ -22,12 +22,17 @@ int steps = int.Parse(opts.GetValueOrDefault("steps", "10"));
 int threads = int.Parse(opts.GetValueOrDefault("threads", "1"));
 string outDir = opts.GetValueOrDefault("out", "bench/results/train-step");
 var overrides = args.Where(a => !a.StartsWith("--") && a.Contains('=')).ToList();
-overrides.AddRange(new[] { "model.encoder.dropout=0", "model.predictor.dropout=0", "model.joint.dropout=0" });
 Directory.CreateDirectory(outDir);
 Torch.NumThreads = threads;
 Torch.SetFlushDenormal(true); // as the trainer does (train.flush_denormal); the peer does the same
 
 var cfg = AsrConfig.Load(config, overrides);
+// no dropout, so that both sides compute the same first loss; set on the loaded config because a contextnet encoder
+// has no model.encoder.dropout key to override (its dropout is per block)
+cfg.Model.Encoder.Dropout = 0;
+foreach (var block in cfg.Model.Encoder.Jasper ?? []) block.Dropout = 0;
+cfg.Model.Predictor.Dropout = 0;
+cfg.Model.Joint.Dropout = 0;
 int vocab = TokenizerFactory.VocabSize(cfg.Tokenizer);
 long featureDim = cfg.Preprocessor.OutputFeatures;
 Torch.ManualSeed(7);
