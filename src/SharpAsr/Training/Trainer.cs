@@ -67,6 +67,14 @@ public sealed class Trainer : IDisposable
     /// <summary>Runs until train.steps (or cancellation, which saves a last checkpoint first).</summary>
     public void Run(CancellationToken cancel = default)
     {
+        // train.num_threads sets the calling thread's libtorch thread count: give it back as it was for what runs next
+        int threadsBefore = Torch.NumThreads;
+        try { RunSteps(cancel); }
+        finally { Torch.NumThreads = threadsBefore; }
+    }
+
+    void RunSteps(CancellationToken cancel)
+    {
         var t = _cfg.Train;
         int accumulation = Math.Max(1, t.GradAccumulation);
         // data-parallel: a signal reaches the ranks at different moments; they stop together at a step

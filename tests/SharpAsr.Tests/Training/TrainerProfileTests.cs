@@ -1,5 +1,6 @@
 using SharpAsr.Config;
 using SharpAsr.Training;
+using SharpTorch;
 using Xunit;
 
 namespace SharpAsr.Tests.Training;
@@ -52,5 +53,28 @@ public sealed class TrainerProfileTests(TrainerCorpusFixture fx)
         // the final greedy WER is the one validation at the last step computed (same weights, same decoder)
         var lastVal = t.Validate();
         Assert.Equal(lastVal[0].Wer, t.FinalEvaluation()[0].GreedyWer);
+    }
+
+    [Fact]
+    public void NumThreadsRunsTheStepsAndRunGivesTheCallersCountBack()
+    {
+        var dir = fx.NewOutputDir("threads");
+        var overrides = TrainerCorpusFixture.SmallModel.Concat(new[] { "train.steps=2", "train.batch_size=4", "train.save_every=0", "train.num_threads=2" }).ToList();
+        var log = new List<string>();
+        using var t = new Trainer(AsrConfig.Load(TrainerCorpusFixture.TinyConfig, overrides), new TrainOptions
+        {
+            ConfigPath = TrainerCorpusFixture.TinyConfig, Overrides = overrides, OutputDir = dir,
+            TrainManifests = { fx.Corpus.TrainManifest }, Log = line => log.Add(line),
+        });
+        int before = Torch.NumThreads;
+        try
+        {
+            Torch.NumThreads = 1;
+            t.Run();
+            Assert.Contains(log, l => l.StartsWith("cpu: 2 libtorch thread(s)"));
+            // the count is the calling thread's: the demo's training must not leave it to the evaluation or the next test
+            Assert.Equal(1, Torch.NumThreads);
+        }
+        finally { Torch.NumThreads = before; }
     }
 }
