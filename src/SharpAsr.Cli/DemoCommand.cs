@@ -13,7 +13,7 @@ internal static class DemoCommand
         var cmd = new Command("demo", "synthesise a speech corpus with five engines (espeak-ng, flite, MBROLA, Pico, festival), train a small model on it, report WER on held-out sentences, voices and engine (greedy, beam, beam + LM)");
         var recipe = new Option<string>("--recipe")
         {
-            Description = "quick (about 12 minutes on 2 cores, 10 with the corpus cached) or full (about 80 minutes, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
+            Description = "quick (about 13 minutes on 2 cores, 11 with the corpus cached) or full (about 80 minutes, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
         };
         recipe.AcceptOnlyFromAmong(DemoRecipe.All.Select(r => r.Name).ToArray());
         var output = new Option<string?>("--output-dir") { Description = "corpus, model, logs (default: the recipe's, demo-out or demo-full-out)" };
@@ -21,10 +21,10 @@ internal static class DemoCommand
         var utterances = new Option<int?>("--train-utterances") { Description = "training utterances to synthesise (default: the recipe's, 8000 or 20000)" };
         var grammarShare = new Option<double?>("--grammar-share") { Description = "share of training utterances from the demo grammar, the rest open text (default 0.25)" };
         var steps = new Option<int?>("--steps") { Description = "training steps (default: the config's)" };
-        var nproc = new Option<int>("--nproc")
+        var nproc = new Option<int?>("--nproc")
         {
-            Description = "training processes, data-parallel over the config's global batch (default: 2 on a machine with 2 or more cores, else 1)",
-            DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount),
+            Description = "training processes, data-parallel over the config's global batch; one process trains with 2 libtorch threads " +
+                          "(default: the recipe's, quick 1, full 2, at most one per core)",
         };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
         foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps, nproc }) cmd.Options.Add(o);
@@ -43,7 +43,7 @@ internal static class DemoCommand
                 },
                 Steps = parse.GetValue(steps),
                 Overrides = CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), cmd.Options.Select(x => x.Name)),
-                Ranks = parse.GetValue(nproc),
+                Ranks = parse.GetValue(nproc) ?? Math.Min(r.Processes, Environment.ProcessorCount),
                 // ranks 1 … N−1: this command again, with torchrun's variables (below, they take the RunRank path)
                 RankCommand = LocalLauncher.SelfCommand(Environment.GetCommandLineArgs()[1..]),
             };

@@ -132,7 +132,7 @@ public sealed class TrainConfig
     public int NumBuckets { get; set; } = 8;
     /// <summary>Background workers that decode and featurize batches.</summary>
     public int NumWorkers { get; set; } = 1;
-    /// <summary>libtorch threads of the training steps (torch.set_num_threads); 0: OMP_NUM_THREADS when set (the distributed launcher sets cores ÷ processes), else 1 — matmuls run in single-threaded OpenBLAS and the loader needs a core, so on 2 cores a second thread was slower (Training/TrainingThreads).</summary>
+    /// <summary>libtorch threads of the training steps (torch.set_num_threads); 0: OMP_NUM_THREADS when set (the distributed launcher sets cores ÷ processes), else 1 — matmuls run in single-threaded OpenBLAS and the loader needs a core, so on 2 cores a second thread was slower with an LSTM encoder; oneDNN splits convolutions over the threads, so a convolutional encoder trained faster with two (Training/TrainingThreads).</summary>
     public int NumThreads { get; set; }
     /// <summary>Batches prepared ahead of training.</summary>
     public int Prefetch { get; set; } = 4;

@@ -1,14 +1,20 @@
 namespace SharpAsr.Demo;
 
 /// <summary>
-/// The demo's two recipes: <c>quick</c>, the quick-start command (about twelve minutes on two cores, ten with the corpus cached), and <c>full</c>,
+/// The demo's two recipes: <c>quick</c>, the quick-start command (about thirteen minutes on two cores, eleven with the corpus cached), and <c>full</c>,
 /// about 80 minutes on two cores (67–74 of training measured on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
-/// training utterances to synthesise and where to write.
+/// training utterances to synthesise, where to write and how many training processes it uses by default (<c>--nproc</c>).
 /// </summary>
-public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir)
+/// <param name="Processes">
+/// Training processes when --nproc is not given (at most one per core). One process trains with up to two libtorch
+/// threads (<see cref="DemoOptions.Ranks"/>): the convolutional encoder's convolutions split over threads, where
+/// the LSTM encoders gained only from processes. On 2 cores the quick recipe trained at 183–184 audio-s/s in one
+/// process against 149–164 in two, alternated in one session (docs/demo.md).
+/// </param>
+public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir, int Processes)
 {
-    public static readonly DemoRecipe Quick = new("quick", "demo-quick.yaml", 8000, "demo-out");
-    public static readonly DemoRecipe Full = new("full", "demo-full.yaml", 20000, "demo-full-out");
+    public static readonly DemoRecipe Quick = new("quick", "demo-quick.yaml", 8000, "demo-out", 1);
+    public static readonly DemoRecipe Full = new("full", "demo-full.yaml", 20000, "demo-full-out", 2);
     public static IReadOnlyList<DemoRecipe> All { get; } = new[] { Quick, Full };
 
     public static DemoRecipe Named(string name) => All.FirstOrDefault(r => r.Name == name)

@@ -30,7 +30,8 @@ public sealed class DemoOptions
     public double LmAlpha { get; set; } = LmFusionDefaults.Alpha;
     public double LmBeta { get; set; } = LmFusionDefaults.Beta;
     /// <summary>
-    /// Training processes on this machine (data-parallel over the config's global batch; 1 = this process alone).
+    /// Training processes on this machine (data-parallel over the config's global batch; 1 = this process alone, with
+    /// <see cref="DemoRunner.SingleProcessThreads"/> libtorch threads unless the overrides set train.num_threads).
     /// Ranks 1 … N−1 run <see cref="RankCommand"/>, which must run this demo with the same options.
     /// </summary>
     public int Ranks { get; set; } = 1;
@@ -63,7 +64,8 @@ public static class DemoRunner
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, true); // every demo run trains afresh
         using var ranks = o.Ranks == 1 ? null
             : DemoRanks.Start(o.Ranks, o.RankCommand ?? throw new ArgumentException("several demo training processes need the command that starts ranks 1 … N−1"), RankTimeout);
-        if (ranks != null) print($"demo: training on {o.Ranks} processes (data-parallel, Gloo over loopback)");
+        print(ranks != null ? $"demo: training on {o.Ranks} processes (data-parallel, Gloo over loopback)"
+                            : $"demo: training in one process with {cfg.Train.NumThreads} libtorch thread(s)");
         using var trainer = new Trainer(cfg, options, ranks?.Context);
         trainer.Run(cancel);
         if (cancel.IsCancellationRequested) return 130;    // 'last' is saved; disposing the ranks stops the others
@@ -126,6 +128,9 @@ public static class DemoRunner
         return cancel.IsCancellationRequested ? 130 : 0;
     }
 
+    /// <summary>libtorch threads of a one-process demo training: two, or one on a one-core machine.</summary>
+    public static int SingleProcessThreads => Math.Min(2, Environment.ProcessorCount);
+
     /// <summary>How long a rank waits for the others to join, for a collective, or to exit after training.</summary>
     static readonly TimeSpan RankTimeout = TimeSpan.FromMinutes(5);
 
@@ -134,6 +139,8 @@ public static class DemoRunner
     {
         // the trainer's own final evaluation is greedy only here: the demo evaluates every set both ways afterwards
         var overrides = new List<string> { "train.final_beam_size=1" };
+        // one process: its libtorch threads take the cores the ranks would (a fixed count, so the table is the same on bigger machines)
+        if (o.Ranks == 1) overrides.Add($"train.num_threads={SingleProcessThreads}");
         overrides.AddRange(o.Overrides);
         if (o.Steps is { } s) overrides.Insert(0, $"train.steps={s}");
         var cfg = AsrConfig.Load(o.ConfigPath, overrides);

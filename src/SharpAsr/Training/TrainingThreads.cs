@@ -6,7 +6,9 @@ namespace SharpAsr.Training;
 /// OPENBLAS_NUM_THREADS=1, since libtorch's threads each calling a multi-threaded BLAS oversubscribe the cores) and
 /// the LSTM recurrence is sequential, so a second libtorch thread only splits element-wise work, and the batch
 /// loader needs the other core: on the demo, 2 threads on 2 cores trained at 225–247 audio-s/s against 252–256
-/// with one (docs/training.md).
+/// with one (docs/training.md). That holds for LSTM encoders. Convolutions run in oneDNN, which splits them over
+/// libtorch's threads: the convolutional demo recipe trained at 183–184 audio-s/s in one process of two threads
+/// against 149–164 on two processes, so the demo asks for two threads when it trains in one process.
 /// </summary>
 public static class TrainingThreads
 {

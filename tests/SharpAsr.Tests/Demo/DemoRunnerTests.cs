@@ -49,6 +49,9 @@ public class DemoRunnerTests
             var model = Path.Combine(root, "model", "tiny.sasr");
             var lm = Path.Combine(root, "model", "lm.arpa");
             var output = string.Join("\n", printed);
+            // one process trains on the cores' worth of libtorch threads (up to two), fixed whatever the machine
+            Assert.Contains($"demo: training in one process with {DemoRunner.SingleProcessThreads} libtorch thread(s)", output);
+            Assert.Contains($"cpu: {DemoRunner.SingleProcessThreads} libtorch thread(s)", output);
             Assert.Contains($"./sharpasr transcribe --model {model} ", output);
             Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} ", output);
             using var asr = AsrModel.Load(model);
@@ -84,6 +87,7 @@ public class DemoRunnerTests
             Assert.Equal(0, DemoRunner.Run(o, printed.Add));
             var output = string.Join("\n", printed);
             Assert.Contains("demo: training on 2 processes", output);
+            Assert.Contains("cpu: 1 libtorch thread(s)", output);     // the ranks share the cores: one thread each
             Assert.Contains("global batch 4 = 2 rank(s) × 2 utterances", output);
             Assert.Contains("step 3/3", output);
             // the evaluation after training is this process's alone: every set decoded in full
