@@ -8,8 +8,9 @@ namespace SharpAsr.Demo;
 /// <param name="Processes">
 /// Training processes when --nproc is not given (at most one per core). One process trains with up to two libtorch
 /// threads (<see cref="DemoOptions.Ranks"/>): the convolutional encoder's convolutions split over threads, where
-/// the LSTM encoders gained only from processes. On 2 cores the quick recipe trained at 183–184 audio-s/s in one
-/// process against 149–164 in two, alternated in one session (docs/demo.md).
+/// the LSTM encoders gained only from processes. On 2 cores, in alternating 300-step runs, the quick recipe trained at
+/// 183–184 audio-s/s in one process against 149–164 in two; the full one, whose loader also makes rooms, at 149–152
+/// in one against 160–162 in two (docs/demo.md).
 /// </param>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir, int Processes)
 {
