@@ -6,11 +6,9 @@ namespace SharpAsr.Demo;
 /// training utterances to synthesise, where to write and how many training processes it uses by default (<c>--nproc</c>).
 /// </summary>
 /// <param name="Processes">
-/// Training processes when --nproc is not given (at most one per core). One process trains with up to two libtorch
-/// threads (<see cref="DemoOptions.Ranks"/>): the convolutional encoder's convolutions split over threads, where
-/// the LSTM encoders gained only from processes. On 2 cores, in alternating 300-step runs, the quick recipe trained at
-/// 183–184 audio-s/s in one process against 149–164 in two; the full one, whose loader also makes rooms, at 149–152
-/// in one against 160–162 in two (docs/demo.md).
+/// Training processes when --nproc is not given (at most one per core); one process trains with
+/// <see cref="DemoRunner.SingleProcessThreads"/> libtorch threads. Each recipe's is the faster layout on 2 cores,
+/// measured in docs/demo.md: quick one process of two threads, full two processes.
 /// </param>
 public sealed record DemoRecipe(string Name, string ConfigFile, int TrainUtterances, string OutputDir, int Processes)
 {

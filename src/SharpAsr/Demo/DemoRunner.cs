@@ -65,7 +65,7 @@ public static class DemoRunner
         using var ranks = o.Ranks == 1 ? null
             : DemoRanks.Start(o.Ranks, o.RankCommand ?? throw new ArgumentException("several demo training processes need the command that starts ranks 1 … N−1"), RankTimeout);
         print(ranks != null ? $"demo: training on {o.Ranks} processes (data-parallel, Gloo over loopback)"
-                            : $"demo: training in one process with {cfg.Train.NumThreads} libtorch thread(s)");
+                            : $"demo: training in one process with {TrainingThreads.Resolve(cfg.Train.NumThreads)} libtorch thread(s)");
         using var trainer = new Trainer(cfg, options, ranks?.Context);
         trainer.Run(cancel);
         if (cancel.IsCancellationRequested) return 130;    // 'last' is saved; disposing the ranks stops the others
