@@ -38,16 +38,13 @@ public static class BlasCore
             var mode = Environment.GetEnvironmentVariable("SHARPASR_OPENBLAS_CORETYPE");
             if (string.Equals(mode, "off", StringComparison.OrdinalIgnoreCase)) return;
             if (!string.IsNullOrEmpty(Marshal.PtrToStringUTF8(getenv("OPENBLAS_CORETYPE")))) return;
-            var flagsLine = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
-            if (flagsLine is null) return;
-            var flags = flagsLine[(flagsLine.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-            var core = ForFlags(flags);
+            var core = ForFlags(CpuFlags.Flags);
             // .NET keeps its own copy of the environment on Unix; only libc's setenv reaches OpenBLAS's getenv.
             if (core != null && setenv("OPENBLAS_CORETYPE", core, 0) == 0) Chosen = core;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // no /proc or no libc symbols: OpenBLAS detects the CPU itself, as it always would
+            // no libc symbols: OpenBLAS detects the CPU itself, as it always would
         }
     }
 

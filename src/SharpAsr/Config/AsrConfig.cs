@@ -154,7 +154,7 @@ public sealed class TrainConfig
     public int FinalBeamSize { get; set; } = 4;
     /// <summary>beam (Graves / NeMo: several symbols per frame, the safe choice for character models) or modified_beam (icefall: faster, one symbol per frame).</summary>
     public string FinalBeamStrategy { get; set; } = "beam";
-    /// <summary>fp32, bf16 (the joint in bfloat16, fp32 master weights and loss) or fp16 (CUDA only; refused on CPU). See Training/MixedPrecision.</summary>
+    /// <summary>fp32, bf16 (the joint and a contextnet encoder's convolutions in bfloat16, fp32 master weights, batch norms and loss) or fp16 (CUDA only; refused on CPU). See Training/MixedPrecision.</summary>
     public string Precision { get; set; } = "fp32";
     /// <summary>
     /// Flush denormal floats to zero while training (torch.set_flush_denormal): RNN-T gradients far from the alignment

@@ -1,29 +1,45 @@
 using SharpAsr.Config;
 using SharpAsr.Models;
+using SharpAsr.Models.ContextNet;
 using SharpTorch;
 
 namespace SharpAsr.Training;
 
 /// <summary>
 /// train.precision. Our binding has no autocast, so mixed precision is done by hand where it pays: the joint (the
-/// [B, T, U+1, V+1] tensor that dominates memory and time) runs in bf16 with fp32 master weights; the encoder and
-/// predictor stay fp32, and log-softmax and the RNN-T lattice stay fp32/double (the loss reads the logits back in
-/// fp32 and runs its lattice in double on the host). fp16 needs half-precision matrix products, which libtorch
+/// [B, T, U+1, V+1] tensor that dominates memory and time) and a convolutional (contextnet) encoder's convolutions
+/// run in bf16 with fp32 master weights, as autocast puts them; batch norms, activations, LSTMs and the predictor
+/// stay fp32, and log-softmax and the RNN-T lattice stay fp32/double (the loss reads the logits back in fp32 and runs
+/// its lattice in double on the host). On a CPU with AVX-512 BF16 (Zen 4, Sapphire Rapids) oneDNN's bf16
+/// convolutions take half the time of fp32 ones or less (docs/training.md#precision). fp16 needs half-precision matrix products, which libtorch
 /// implements on CUDA only, and this trainer runs on CPU: it is refused until then (<see cref="DynamicLossScaler"/>
 /// is ready for it).
 /// </summary>
 public static class MixedPrecision
 {
-    /// <summary>Sets the model up for the configured precision; returns a line for the log.</summary>
-    public static string Apply(string precision, Transducer model)
+    /// <summary>
+    /// Sets the model up for the configured precision; returns a line for the log. Convolutions go to bf16 only where
+    /// the CPU has bf16 instructions (<paramref name="nativeBf16"/>: <see cref="CpuFlags.HasNativeBf16"/>): elsewhere
+    /// oneDNN emulates them at 2.5× fp32's time or has none, and bf16 is asked for to go faster, so they stay fp32 and
+    /// the log says why.
+    /// </summary>
+    public static string Apply(string precision, Transducer model, bool nativeBf16)
     {
         switch (precision.ToLowerInvariant())
         {
             case "fp32":
                 model.Joint.ComputeType = null;
+                if (model.Encoder is ContextNetEncoder fp32Convs) fp32Convs.ComputeType = null;
                 return "precision: fp32";
             case "bf16":
                 model.Joint.ComputeType = DType.BFloat16;
+                if (model.Encoder is ContextNetEncoder convs)
+                {
+                    convs.ComputeType = nativeBf16 ? DType.BFloat16 : null;
+                    return nativeBf16
+                        ? "precision: bf16 joint and encoder convolutions (fp32 weights, batch norms, predictor, log-softmax and loss)"
+                        : "precision: bf16 joint; encoder convolutions kept fp32: this CPU has no bf16 instructions (avx512_bf16 or amx_bf16), without which bf16 convolutions are slower than fp32 or missing";
+                }
                 return "precision: bf16 joint (fp32 weights, encoder, predictor, log-softmax and loss)";
             case "fp16":
                 throw new ConfigException("train.precision fp16: half-precision matrix products are CUDA-only in libtorch and this trainer runs on CPU; use bf16 (or fp32)");

@@ -81,7 +81,7 @@ public sealed class TrainingSetup
             else init = InitFrom(model, tokenizer, o, log);
         }
         if (o.FreezeEncoder) FreezeEncoder(model, log);
-        log.Write(MixedPrecision.Apply(cfg.Train.Precision, model));
+        log.Write(MixedPrecision.Apply(cfg.Train.Precision, model, CpuFlags.HasNativeBf16(CpuFlags.Flags)));
         return new TrainingSetup
         {
             Log = log, Normalizer = normalizer, Tokenizer = tokenizer, Transcripts = transcripts, Data = data, ValidationSets = validation,

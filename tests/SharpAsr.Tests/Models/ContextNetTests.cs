@@ -58,6 +58,37 @@ public class ContextNetTests
         Assert.True(diff < 1e-4, $"max |diff| {diff}");
     }
 
+    /// <summary>train.precision bf16: the reference encoder's convolutions in bfloat16 land near the fp32 output (bf16
+    /// keeps 8 bits of mantissa: about 0.4 % per product), come back in fp32, and train the fp32 weights.</summary>
+    [Fact]
+    public void Bf16ConvolutionsStayCloseToFp32AndTrainFp32Weights()
+    {
+        // oneDNN has bf16 convolutions from AVX-512 up (emulated there, native with avx512_bf16 or AMX), none below;
+        // the trainer keeps them fp32 on such CPUs (MixedPrecisionTests), so there is nothing to run here
+        if (!CpuFlags.Flags.Contains("avx512f")) return;
+        using var scope = Torch.NewScope();
+        var all = SafeTensors.Load(RefPath);
+        const string prefix = "contextnet.encoder.";
+        using var enc = new ContextNetEncoder(16, ReferenceConfig());
+        enc.LoadStateDict(all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value), strict: false);
+        enc.Eval();
+        Assert.Null(enc.ComputeType);
+        enc.ComputeType = DType.BFloat16;
+        Assert.Equal(DType.BFloat16, enc.ComputeType);
+        var (y, lengths) = enc.Forward(all["contextnet.features"], all["contextnet.lengths"]);
+        Assert.Equal(DType.Float32, y.DType);
+        Assert.Equal(all["contextnet.output_lengths"].ToLongArray(), lengths.ToLongArray());
+        double scale = all["contextnet.output"].Abs().Max().Item(), diff = ModelTestUtil.MaxAbsDiff(all["contextnet.output"], y);
+        Assert.True(diff < 0.05 * scale, $"bf16 encoder off by {diff} (max |output| {scale})");
+        Assert.True(diff > 1e-4 * scale, $"bf16 encoder gave the fp32 output ({diff}): bf16 was not used");
+        (y * y).Mean().Backward();
+        var weights = enc.NamedParameters().Where(p => p.Name.EndsWith("conv.weight")).Select(p => p.Parameter).ToList();
+        Assert.NotEmpty(weights);
+        Assert.All(weights, w => Assert.Equal(DType.Float32, w.DType));
+        Assert.All(weights, w => Assert.Equal(DType.Float32, w.Grad!.DType));
+        Assert.All(weights, w => Assert.True(w.Grad!.Abs().Sum().Item() > 0));
+    }
+
     [Theory]
     [InlineData(45L, new long[] { 45, 44, 16, 17, 1 }, new long[] { 6, 6, 2, 3, 1 })]
     [InlineData(33L, new long[] { 33, 31, 9, 8, 2 }, new long[] { 5, 4, 2, 1, 1 })]

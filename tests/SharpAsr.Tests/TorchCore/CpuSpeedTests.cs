@@ -23,6 +23,18 @@ public class CpuSpeedTests
     }
 
     [Fact]
+    public void CpuinfoFlagsAndBf16Instructions()
+    {
+        var zen4 = CpuFlags.Parse("flags\t\t: fpu fma avx2 avx512f avx512_bf16 avx512_vnni");
+        Assert.Contains("avx512_bf16", zen4);
+        Assert.DoesNotContain("flags", zen4);
+        Assert.True(CpuFlags.HasNativeBf16(zen4));
+        Assert.True(CpuFlags.HasNativeBf16(Flags("avx512f amx_tile amx_bf16")));   // Sapphire Rapids' AMX
+        Assert.False(CpuFlags.HasNativeBf16(Flags("fma avx2 avx512f avx512bw avx512vl avx512dq")));   // AVX-512 alone emulates bf16
+        Assert.False(CpuFlags.HasNativeBf16(Flags("fma avx2")));
+    }
+
+    [Fact]
     public void FlushDenormalZeroesSubnormalResultsAndCanBeUndone()
     {
         using var scope = Torch.NewScope();

@@ -1,6 +1,7 @@
 using SharpAsr.Config;
 using SharpAsr.Models;
 using SharpAsr.Training;
+using SharpAsr.Tests.Models;
 using SharpTorch;
 using Xunit;
 
@@ -65,6 +66,24 @@ public sealed class MixedPrecisionTests(TrainerCorpusFixture fx)
         Assert.Equal(DType.Float32, outWeight.DType);
         Assert.Equal(DType.Float32, outWeight.Grad!.DType);
         Assert.Contains(outWeight.Grad.ToArray<float>(), g => g != 0);
+    }
+
+    [Fact]
+    public void Bf16PutsAConvolutionalEncodersConvolutionsInBf16WhereTheCpuHasBf16AndFp32TakesThemBack()
+    {
+        var cfg = AsrConfig.Load(Path.Combine(ModelTestUtil.ConfigDir, "contextnet-dummy.yaml"));
+        using var model = new Transducer(cfg.Preprocessor.OutputFeatures, 32, cfg.Model);
+        var encoder = Assert.IsType<SharpAsr.Models.ContextNet.ContextNetEncoder>(model.Encoder);
+        Assert.StartsWith("precision: bf16 joint and encoder convolutions", MixedPrecision.Apply("bf16", model, nativeBf16: true));
+        Assert.Equal(DType.BFloat16, encoder.ComputeType);
+        Assert.Equal(DType.BFloat16, model.Joint.ComputeType);
+        Assert.Equal("precision: fp32", MixedPrecision.Apply("fp32", model, nativeBf16: true));
+        Assert.Null(encoder.ComputeType);
+        Assert.Null(model.Joint.ComputeType);
+        // a CPU without bf16 instructions keeps the convolutions fp32 and says so
+        Assert.Contains("encoder convolutions kept fp32: this CPU has no bf16 instructions", MixedPrecision.Apply("bf16", model, nativeBf16: false));
+        Assert.Null(encoder.ComputeType);
+        Assert.Equal(DType.BFloat16, model.Joint.ComputeType);
     }
 
     [Fact]

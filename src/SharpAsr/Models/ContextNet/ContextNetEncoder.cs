@@ -55,6 +55,17 @@ public sealed class ContextNetEncoder : Module, IEncoder
         }
     }
 
+    /// <summary>The type every convolution (the blocks' and the residuals') runs in: <see cref="MaskedConv1d.ComputeType"/>.</summary>
+    public DType? ComputeType
+    {
+        get => _blocks[0].Convolutions.First().ComputeType;
+        set
+        {
+            foreach (var block in _blocks)
+                foreach (var conv in block.Convolutions) conv.ComputeType = value;
+        }
+    }
+
     /// <summary>Encoder frames for feature lengths.</summary>
     public Tensor OutputLengths(Tensor featureLengths)
     {

@@ -24,6 +24,13 @@ public sealed class MaskedConv1d : Module
 
     public Tensor Weight => _conv.Weight;
 
+    /// <summary>
+    /// Mixed precision (train.precision bf16): the convolution runs in this type, input and weight cast per call (the
+    /// fp32 weight stays the trained copy; autograd carries its gradient back in fp32), output back in the input's
+    /// type, so batch norm, activations and the residual sums stay fp32, as autocast does it. Null: the input's type.
+    /// </summary>
+    public DType? ComputeType { get; set; }
+
     /// <summary>Output frames for input frames: ⌊(L + 2p − (k−1) − 1) / s⌋ + 1 (NeMo get_seq_len).</summary>
     public long OutLength(long length) => (length + 2 * Padding - (Kernel - 1) - 1) / Stride + 1;
 
@@ -43,6 +50,13 @@ public sealed class MaskedConv1d : Module
     public (Tensor Output, Tensor Lengths) Forward(Tensor x, Tensor lengths)
     {
         using var masked = LengthMask.ZeroPaddingTimeLast(x, lengths);
-        return (_conv.Forward(masked), OutLengths(lengths));
+        return (ComputeType is DType low && low != x.DType ? ConvolveIn(low, masked) : _conv.Forward(masked), OutLengths(lengths));
+    }
+
+    Tensor ConvolveIn(DType low, Tensor x)
+    {
+        using var scope = Torch.NewScope();
+        var y = Functional.Conv1d(x.To(low), _conv.Weight.To(low), null, _conv.Stride, _conv.Padding, _conv.Dilation, _conv.Groups);
+        return y.To(x.DType).MoveToOuterScope();
     }
 }
