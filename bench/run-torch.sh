@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Binding overhead and sgemm throughput, SharpTorch next to PyTorch in one run; prints a markdown table.
+# Binding overhead, sgemm throughput and dropout, SharpTorch next to PyTorch in one run; prints a markdown table.
 # Usage: bench/run-torch.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,5 +22,7 @@ echo "| add of two 1-element tensors, µs/op (results in a scope) | $(v cs add_u
 echo "| same, each result disposed at once, µs/op | $(v cs add_disposed_us) | | |"
 echo "| sgemm 1024×1024×1024, 1 thread, GFLOP/s | $(v cs sgemm1_gflops) | $(v py sgemm1_gflops) | |"
 echo "| sgemm 1024×1024×1024, 2 threads, GFLOP/s | $(v cs sgemm2_gflops) | $(v py sgemm2_gflops) | |"
+echo "| dropout forward + backward, [16, 256, 64] float32, p 0.1, 1 thread, ms | $(v cs dropout1_ms) | $(v py dropout1_ms) | |"
+echo "| same, 2 threads, ms | $(v cs dropout2_ms) | $(v py dropout2_ms) | |"
 echo
 echo "$(nproc) cores, libtorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $(date -u +%Y-%m-%d)"

@@ -67,3 +67,21 @@ if (threads == 1)
     double us = BestMicroseconds(10, 1, _ => x.Matmul(y).Dispose());
     Report($"sgemm{threads}_gflops", 2.0 * n * n * n / (us * 1e3));
 }
+
+// Dropout forward + backward over an activation of the quick recipe's encoder ([16, 256, 64] float32, p = 0.1):
+// the shim draws its mask over the libtorch threads (native/src/dropout.cpp), aten::dropout on one.
+{
+    using var scope = Torch.NewScope();
+    using var g = new Generator(1);
+    var x = Torch.Randn(new long[] { 16, 256, 64 }, g).RequiresGrad_();
+    void Step(int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            using var s = Torch.NewScope();
+            Functional.Dropout(x, 0.1, training: true).Sum().Backward();
+        }
+    }
+    Step(3);
+    Report($"dropout{threads}_ms", BestMicroseconds(5, 20, Step) / 1e3);
+}

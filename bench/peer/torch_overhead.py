@@ -51,3 +51,15 @@ for _ in range(3):
     x @ y
 us = best_us(10, 1, lambda _: x @ y)
 print(f"sgemm{threads}_gflops\t{2 * 1024 ** 3 / (us * 1e3):.3f}")
+
+# dropout forward + backward over [16, 256, 64] float32, p = 0.1 (bench/TorchOverhead's last case)
+x = torch.randn(16, 256, 64, generator=g).requires_grad_()
+
+
+def dropout_steps(n):
+    for _ in range(n):
+        torch.nn.functional.dropout(x, 0.1, True).sum().backward()
+
+
+dropout_steps(3)
+print(f"dropout{threads}_ms\t{best_us(5, 20, dropout_steps) / 1e3:.3f}")

@@ -144,6 +144,13 @@ SA_API int sa_lstm_layer(sa_tensor* x, sa_tensor* w_ih, sa_tensor* w_hh, sa_tens
  * index [..., K] int64 with the same leading sizes. Writes one new handle, [..., K]. Returns 0 or -1. */
 SA_API int sa_log_softmax_gather(sa_tensor* logits, sa_tensor* index, sa_tensor** out);
 
+/* ---- dropout ---------------------------------------------------------------------------------- */
+/* Training-mode dropout, x · keep / (1 − p), as one autograd node (native/src/dropout.cpp). On CPU the keep mask
+ * comes from a counter-based hash of one seed per call, drawn from the default CPU generator, and is computed over
+ * libtorch's intra-op threads (the same mask for any thread count); on CUDA it is aten::dropout. p in [0, 1].
+ * Writes one new handle. Returns 0 or -1. */
+SA_API int sa_dropout(sa_tensor* x, double p, sa_tensor** out);
+
 /* ---- SentencePiece --------------------------------------------------------------------------- */
 /* A loaded sentencepiece::SentencePieceProcessor. Text is UTF-8 with an explicit byte length.
  * Results of variable size are returned in malloc'd buffers the caller frees with sa_free. */

@@ -29,11 +29,17 @@ public static class Functional
 
     static Tensor SoftmaxLike(Op op, Tensor x, long dim) => op.Call(x, dim);
 
-    /// <summary>Dropout with probability p when training; identity otherwise.</summary>
-    public static Tensor Dropout(Tensor x, double p, bool training)
+    /// <summary>
+    /// Dropout with probability p when training (x · keep / (1 − p)); identity otherwise. On CPU the mask's random
+    /// numbers are drawn over all libtorch threads (native/src/dropout.cpp), where aten::dropout draws them on one.
+    /// </summary>
+    public static unsafe Tensor Dropout(Tensor x, double p, bool training)
     {
         if (!training || p == 0) return x.Alias();
-        return Ops.Dropout.Call(x, p, training);
+        IntPtr result;
+        Native.Check(Native.sa_dropout(x.Handle, p, &result));
+        GC.KeepAlive(x);
+        return new Tensor(result);
     }
 
     /// <summary>x · weightᵀ + bias.</summary>

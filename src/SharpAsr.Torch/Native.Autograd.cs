@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SharpTorch;
 
 // The shim's hand-written autograd nodes: the fused CPU LSTM layer (native/src/lstm.cpp, C# face SharpTorch.FusedLstm)
-// and log-probs of chosen classes.
+// log-probs of chosen classes and dropout.
 internal static unsafe partial class Native
 {
     [LibraryImport(Lib)]
@@ -12,4 +12,8 @@ internal static unsafe partial class Native
     // native/src/log_softmax_gather.cpp; the C# face is Functional.LogSoftmaxGather.
     [LibraryImport(Lib)]
     public static partial int sa_log_softmax_gather(IntPtr logits, IntPtr index, IntPtr* result);
+
+    // native/src/dropout.cpp; the C# face is Functional.Dropout.
+    [LibraryImport(Lib)]
+    public static partial int sa_dropout(IntPtr x, double p, IntPtr* result);
 }

@@ -88,7 +88,7 @@ internal static class Ops
     public static readonly Op CtcLoss = new("aten::ctc_loss", "Tensor");
     public static readonly Op ReluInplace = new("aten::relu_");
     public static readonly Op Relu = new("aten::relu"), Silu = new("aten::silu"), Tanh = new("aten::tanh"), Sigmoid = new("aten::sigmoid");
-    public static readonly Op Glu = new("aten::glu"), Dropout = new("aten::dropout");
+    public static readonly Op Glu = new("aten::glu");
     public static readonly Op Linear = new("aten::linear"), Embedding = new("aten::embedding");
     public static readonly Op Conv1d = new("aten::conv1d"), Conv2d = new("aten::conv2d");
     public static readonly Op LayerNorm = new("aten::layer_norm"), BatchNorm = new("aten::batch_norm");

@@ -81,6 +81,10 @@ public sealed class TrainingSetup
             else init = InitFrom(model, tokenizer, o, log);
         }
         if (o.FreezeEncoder) FreezeEncoder(model, log);
+        // Every rank builds the model from the same seed (rank 0's weights are broadcast anyway); then each rank > 0
+        // gets its own stream for dropout, whose masks are a hash of one number drawn per call: on a shared stream
+        // every rank would drop the same positions of its batch. Rank 0 keeps the stream a single process has.
+        if (dist is { Rank: > 0 }) Torch.ManualSeed(RankSeed(cfg.Train.Seed, dist.Rank));
         log.Write(MixedPrecision.Apply(cfg.Train.Precision, model, CpuFlags.HasNativeBf16(CpuFlags.Flags)));
         return new TrainingSetup
         {
@@ -92,6 +96,9 @@ public sealed class TrainingSetup
             Profiler = new PhaseProfiler(cfg.Train.Profile),
         };
     }
+
+    /// <summary>The default generator's seed on rank <paramref name="rank"/> &gt; 0: the run's seed mixed with the rank.</summary>
+    static ulong RankSeed(int seed, int rank) => unchecked((ulong)seed ^ (0x9e3779b97f4a7c15UL * (ulong)rank));
 
     // char labels from the training transcripts (normalised) when the config lists none, as NeMo users often do
     static ITokenizer BuildTokenizer(AsrConfig cfg, TrainOptions o, TextNormalizer normalizer)

@@ -69,7 +69,7 @@ public sealed class DistributedResumeTests(TwoRankRunFixture fx) : IClassFixture
         var mid = CheckpointStore.ReadState(fx.Checkpoint("step-000004"));
         Assert.Equal(4, mid.Step);
         Assert.Equal(2, mid.WorldSize);
-        // dropout drew different amounts on the two ranks (their batches differ in length): each keeps its own stream
+        // each rank draws its dropout from its own stream (TrainingSetup.RankSeed), and keeps it in the checkpoint
         Assert.Equal(2, mid.RankTorchRngStates!.Count);
         Assert.NotEqual(mid.RankTorchRngStates[0], mid.RankTorchRngStates[1]);
 
