@@ -18,29 +18,28 @@ namespace SharpAsr.Training;
 public static class MixedPrecision
 {
     /// <summary>
-    /// Sets the model up for the configured precision; returns a line for the log. Convolutions go to bf16 only where
-    /// the CPU has bf16 instructions (<paramref name="nativeBf16"/>: <see cref="CpuFlags.HasNativeBf16"/>): elsewhere
-    /// oneDNN emulates them at 2.5× fp32's time or has none, and bf16 is asked for to go faster, so they stay fp32 and
-    /// the log says why.
+    /// Sets the model up for the configured precision; returns a line for the log. bf16 is asked for to go faster, and
+    /// only a CPU with bf16 instructions (<paramref name="nativeBf16"/>: <see cref="CpuFlags.HasNativeBf16"/>) does:
+    /// elsewhere libtorch emulates bf16 (oneDNN's convolutions at 2.5× fp32's time or not at all, the joint's matrix
+    /// products a quarter slower a step), so the model stays fp32 and the log says why.
     /// </summary>
     public static string Apply(string precision, Transducer model, bool nativeBf16)
     {
+        var convs = model.Encoder as ContextNetEncoder;
         switch (precision.ToLowerInvariant())
         {
             case "fp32":
                 model.Joint.ComputeType = null;
-                if (model.Encoder is ContextNetEncoder fp32Convs) fp32Convs.ComputeType = null;
+                if (convs != null) convs.ComputeType = null;
                 return "precision: fp32";
+            case "bf16" when !nativeBf16:
+                Apply("fp32", model, nativeBf16);
+                return "precision: fp32, not bf16: this CPU has no bf16 instructions (avx512_bf16 or amx_bf16), and libtorch's emulated bf16 is slower than fp32";
             case "bf16":
                 model.Joint.ComputeType = DType.BFloat16;
-                if (model.Encoder is ContextNetEncoder convs)
-                {
-                    convs.ComputeType = nativeBf16 ? DType.BFloat16 : null;
-                    return nativeBf16
-                        ? "precision: bf16 joint and encoder convolutions (fp32 weights, batch norms, predictor, log-softmax and loss)"
-                        : "precision: bf16 joint; encoder convolutions kept fp32: this CPU has no bf16 instructions (avx512_bf16 or amx_bf16), without which bf16 convolutions are slower than fp32 or missing";
-                }
-                return "precision: bf16 joint (fp32 weights, encoder, predictor, log-softmax and loss)";
+                if (convs == null) return "precision: bf16 joint (fp32 weights, encoder, predictor, log-softmax and loss)";
+                convs.ComputeType = DType.BFloat16;
+                return "precision: bf16 joint and encoder convolutions (fp32 weights, batch norms, predictor, log-softmax and loss)";
             case "fp16":
                 throw new ConfigException("train.precision fp16: half-precision matrix products are CUDA-only in libtorch and this trainer runs on CPU; use bf16 (or fp32)");
             default:
