@@ -1,6 +1,6 @@
 // Dropout whose random numbers split over libtorch's intra-op threads. aten::dropout on CPU draws its mask with
-// bernoulli_ from the default generator one number at a time on one thread, which took about half the quick
-// recipe's encoder forward pass. Here element i's number is a counter-based hash of (seed, i) (SplitMix64's
+// bernoulli_ from the default generator one number at a time on one thread, a sizeable share of a convolutional
+// encoder's forward pass (docs/design.md#dropout). Here element i's number is a counter-based hash of (seed, i) (SplitMix64's
 // output function): any split over threads gives the same mask, and one 64-bit seed per call, drawn from the
 // default CPU generator, keeps runs reproducible for a seed and lets a resumed run continue its random stream.
 #include <torch/torch.h>
@@ -53,7 +53,7 @@ struct CounterDropout : public torch::autograd::Function<CounterDropout> {
     const int64_t n = input.numel();
     const uint64_t seed = draw_seed();
     const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 4294967296.0));
-    const double scale = 1.0 / (1.0 - p);  // inf at p = 1, where every element is dropped and 0 · inf is never taken
+    const double scale = p >= 1 ? 0.0 : 1.0 / (1.0 - p);  // p = 1 drops everything: input · 0, as aten does
     at::Tensor keep = at::empty(input.sizes(), input.options().dtype(at::kBool));
     bool* k = keep.data_ptr<bool>();
     at::parallel_for(0, n, at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
@@ -61,10 +61,10 @@ struct CounterDropout : public torch::autograd::Function<CounterDropout> {
     });
     at::Tensor y = at::empty(input.sizes(), input.options());
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, input.scalar_type(), "sa_dropout", [&] {
-      scale_kept(input.data_ptr<scalar_t>(), k, p >= 1 ? 0.0 : scale, y.data_ptr<scalar_t>(), n);
+      scale_kept(input.data_ptr<scalar_t>(), k, scale, y.data_ptr<scalar_t>(), n);
     });
     ctx->save_for_backward({keep});
-    ctx->saved_data["scale"] = p >= 1 ? 0.0 : scale;
+    ctx->saved_data["scale"] = scale;
     return y;
   }
 

@@ -3,9 +3,10 @@ namespace SharpTorch;
 /// <summary>
 /// Multi-layer unidirectional LSTM on the CPU in float32/float64 through the shim's fused layer (sa_lstm_layer):
 /// the same results as torch.nn.LSTM(batch_first=True) (gate order i, f, g, o; dropout on the outputs of every
-/// layer but the last, only when training, with the shim's dropout and so its own masks), but each layer is one autograd node whose backward does one small
-/// GEMM per step (the recurrence) and the weight and input gradients of all frames in one GEMM each, where
-/// libtorch's CPU backward runs every step's cell as separate nodes with its own weight-gradient GEMMs.
+/// layer but the last, only when training, with the shim's dropout and so its own masks), but each layer is one
+/// autograd node whose backward does one small GEMM per step (the recurrence) and the weight and input gradients of
+/// all frames in one GEMM each, where libtorch's CPU backward runs every step's cell as separate nodes with its own
+/// weight-gradient GEMMs.
 /// </summary>
 public static class FusedLstm
 {

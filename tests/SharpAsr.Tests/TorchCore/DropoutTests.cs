@@ -14,7 +14,7 @@ public class DropoutTests
     // More elements than libtorch's grain (32,768), so two threads do split the work.
     const long Rows = 600, Cols = 500;
 
-    static Tensor Ones(DType dtype = DType.Float32) => Torch.Full(new[] { Rows, Cols }, 1.0, dtype);
+    static Tensor Ones() => Torch.Full(new[] { Rows, Cols }, 1.0);
 
     static float[] Seeded(ulong seed, Tensor x, double p)
     {
