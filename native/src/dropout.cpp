@@ -35,16 +35,12 @@ uint64_t draw_seed() {
   return gen.get<at::CPUGeneratorImpl>()->random64();
 }
 
-// out[i] = in[i] · (keep[i] ? scale : 0). Multiplying by 0 rather than writing 0 keeps a NaN input a NaN, as
-// aten::dropout's input · noise does, so a diverging run is still caught at its loss.
+// in · (keep ? scale : 0). Multiplying by 0 rather than writing 0 keeps a NaN input a NaN, as aten::dropout's
+// input · noise does, so a diverging run is still caught at its loss.
 template <typename scalar_t>
-void scale_kept(const scalar_t* in, const bool* keep, double scale, scalar_t* out, int64_t n) {
+inline scalar_t masked(scalar_t in, bool keep, at::opmath_type<scalar_t> scale) {
   using opmath_t = at::opmath_type<scalar_t>;
-  const opmath_t s = static_cast<opmath_t>(scale);
-  at::parallel_for(0, n, at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i++)
-      out[i] = static_cast<scalar_t>(static_cast<opmath_t>(in[i]) * (keep[i] ? s : opmath_t(0)));
-  });
+  return static_cast<scalar_t>(static_cast<opmath_t>(in) * (keep ? scale : opmath_t(0)));
 }
 
 struct CounterDropout : public torch::autograd::Function<CounterDropout> {
@@ -55,13 +51,20 @@ struct CounterDropout : public torch::autograd::Function<CounterDropout> {
     const uint64_t threshold = static_cast<uint64_t>(std::llround(p * 4294967296.0));
     const double scale = p >= 1 ? 0.0 : 1.0 / (1.0 - p);  // p = 1 drops everything: input · 0, as aten does
     at::Tensor keep = at::empty(input.sizes(), input.options().dtype(at::kBool));
-    bool* k = keep.data_ptr<bool>();
-    at::parallel_for(0, n, at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; i++) k[i] = kept(seed, i, threshold);
-    });
     at::Tensor y = at::empty(input.sizes(), input.options());
+    bool* k = keep.data_ptr<bool>();
+    // the mask and the output in one pass over the elements
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, input.scalar_type(), "sa_dropout", [&] {
-      scale_kept(input.data_ptr<scalar_t>(), k, scale, y.data_ptr<scalar_t>(), n);
+      const scalar_t* in = input.data_ptr<scalar_t>();
+      scalar_t* out = y.data_ptr<scalar_t>();
+      const auto s = static_cast<at::opmath_type<scalar_t>>(scale);
+      at::parallel_for(0, n, at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; i++) {
+          const bool keep_i = kept(seed, i, threshold);
+          k[i] = keep_i;
+          out[i] = masked(in[i], keep_i, s);
+        }
+      });
     });
     ctx->save_for_backward({keep});
     ctx->saved_data["scale"] = scale;
@@ -73,8 +76,14 @@ struct CounterDropout : public torch::autograd::Function<CounterDropout> {
     const double scale = ctx->saved_data["scale"].toDouble();
     const at::Tensor g = grads[0].contiguous();
     at::Tensor grad = at::empty(g.sizes(), g.options());
+    const bool* k = keep.data_ptr<bool>();
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, g.scalar_type(), "sa_dropout_backward", [&] {
-      scale_kept(g.data_ptr<scalar_t>(), keep.data_ptr<bool>(), scale, grad.data_ptr<scalar_t>(), g.numel());
+      const scalar_t* in = g.data_ptr<scalar_t>();
+      scalar_t* out = grad.data_ptr<scalar_t>();
+      const auto s = static_cast<at::opmath_type<scalar_t>>(scale);
+      at::parallel_for(0, g.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; i++) out[i] = masked(in[i], k[i], s);
+      });
     });
     return {grad, at::Tensor()};
   }

@@ -2,7 +2,7 @@ namespace SharpTorch;
 
 /// <summary>
 /// The CPU's instruction-set flags as /proc/cpuinfo lists them (empty where there is no such file), for choices that
-/// depend on what the CPU runs natively: OpenBLAS's kernel set (<see cref="BlasCore"/>), bf16 convolutions.
+/// depend on what the CPU runs natively: OpenBLAS's kernel set (<see cref="BlasCore"/>), train.precision bf16.
 /// </summary>
 public static class CpuFlags
 {
