@@ -48,6 +48,9 @@ public sealed class Lexicon
 
     public bool Contains(string word) => _words.Contains(word);
 
+    /// <summary>The listed words, in ordinal order (what a word-list file written from this lexicon holds).</summary>
+    public IEnumerable<string> Words => _words.Order(StringComparer.Ordinal);
+
     /// <summary>−(penalty) for every token k whose text, after <paramref name="tokens"/>, spells a word not in the list (0 otherwise).</summary>
     public float[] TokenPenalties(IReadOnlyList<int> tokens) => _penalties.GetOrAdd(Fragment(tokens), PenaltiesAfter);
 

@@ -130,8 +130,9 @@ public sealed class DemoReport
             sb.AppendLine($"95 % intervals of the {lm} WER (bootstrap over each set's utterances): {string.Join(", ", intervals)}.");
             sb.AppendLine();
             sb.AppendLine(string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                "LM: a {0}-gram model over the tokens of the training split's text (lm_text.txt), fused with alpha {1} and beta {2}.",
-                Lm.Lm.Order, Lm.Alpha, Lm.Beta));
+                "LM: a {0}-gram model over the tokens of the training split's text (lm_text.txt), fused with alpha {1} and beta {2}{3}.",
+                Lm.Lm.Order, Lm.Alpha, Lm.Beta,
+                Lm.Lexicon is { } words ? $"; a word outside that text's {words.WordCount} words (words.txt) costs {words.Penalty} (a log-probability)" : ""));
             return sb.ToString();
         }
     }

@@ -53,7 +53,8 @@ public class DemoRunnerTests
             Assert.Contains($"demo: training in one process with {DemoRunner.SingleProcessThreads} libtorch thread(s)", output);
             Assert.Contains($"cpu: {DemoRunner.SingleProcessThreads} libtorch thread(s)", output);
             Assert.Contains($"./sharpasr transcribe --model {model} ", output);
-            Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} ", output);
+            var words = Path.Combine(root, "model", "words.txt");
+            Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} --lexicon {words} ", output);
             using var asr = AsrModel.Load(model);
             var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
             Assert.NotNull(asr.Transcribe(audio));
@@ -63,7 +64,14 @@ public class DemoRunnerTests
             Assert.Contains($"demo: evaluating {model} on every dev and test set", output);
             Assert.Contains("demo:   test_open beam 3 + LM: WER ", output);
             var corpus = DemoCorpus.Cached(Path.Combine(root, "corpus"), o.Corpus)!;
-            var fusion = new SharpAsr.Decoding.LmFusion(arpa, o.LmAlpha, o.LmBeta);
+            // the word list is the LM text's distinct words, as the model's normaliser reads them
+            var lmWords = File.ReadLines(corpus.LmText).SelectMany(l => asr.Normalizer.Normalize(l).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Distinct().Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(lmWords, File.ReadAllLines(words));
+            Assert.Contains($"; a word outside that text's {lmWords.Count} words (words.txt) costs 5 (a log-probability).", report);
+            var pieces = Enumerable.Range(0, asr.Tokenizer.VocabSize).Select(asr.Tokenizer.IdToPiece).ToList();
+            var fusion = new SharpAsr.Decoding.LmFusion(arpa, o.LmAlpha, o.LmBeta,
+                lexicon: SharpAsr.Decoding.Lexicon.Load(words, pieces, o.LexiconPenalty!.Value, asr.Normalizer.Normalize));
             var one = DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 1).Markdown;
             Assert.Contains(one, report);
             Assert.Equal(one, DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 3).Markdown);

@@ -83,6 +83,9 @@ internal sealed class DocWorkspace
                     {
                         var text = LanguageModelFiles.Read([Path.Combine(Inputs, "train.json")], model.Tokenizer, model.Normalizer);
                         LanguageModelFiles.Save(LanguageModelFiles.Build(text, model.Tokenizer, 7), model.Tokenizer, Path.Combine(work, "demo-out", "model", "lm.arpa"));
+                        // and the word list of the same text
+                        File.WriteAllLines(Path.Combine(work, "demo-out", "model", "words.txt"), ManifestReader.Read(Path.Combine(Inputs, "train.json")).Entries
+                            .SelectMany(e => model.Normalizer.Normalize(e.Text).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order(StringComparer.Ordinal));
                     }
                     Directory.CreateDirectory(Path.Combine(work, "demo-out", "corpus", "audio", "test_open"));
                     File.Copy(Path.Combine(Inputs, "recording.wav"), Path.Combine(work, "demo-out", "corpus", "audio", "test_open", "00000.wav"));
