@@ -92,8 +92,8 @@ public static class DemoRunner
         if (o.LexiconPenalty is { } penalty)
         {
             var pieces = Enumerable.Range(0, trainer.Tokenizer.VocabSize).Select(trainer.Tokenizer.IdToPiece).ToList();
-            File.WriteAllLines(wordsFile, Lexicon.Load(corpus.LmText, pieces, penalty, trainer.Normalizer.Normalize).Words);
-            lexicon = Lexicon.Load(wordsFile, pieces, penalty, trainer.Normalizer.Normalize);
+            lexicon = Lexicon.Load(corpus.LmText, pieces, penalty, trainer.Normalizer.Normalize);
+            File.WriteAllLines(wordsFile, lexicon.Words);    // the list transcribe --lexicon reads back to the same words
             print($"demo: word list of its {lexicon.WordCount} words: {wordsFile}");
         }
         int workers = Math.Max(1, o.EvaluationWorkers ?? Environment.ProcessorCount);
