@@ -151,6 +151,15 @@ SA_API int sa_log_softmax_gather(sa_tensor* logits, sa_tensor* index, sa_tensor*
  * Writes one new handle. Returns 0 or -1. */
 SA_API int sa_dropout(sa_tensor* x, double p, sa_tensor** out);
 
+/* ---- optimizers ------------------------------------------------------------------------------- */
+/* One AdamW step (torch.optim.AdamW's update, decoupled weight decay) for count parameters, in place: params[i],
+ * exp_avgs[i] and exp_avg_sqs[i] are updated from grads[i] with weight_decays[i]; step counts from 1 (the bias
+ * corrections 1 − β^step). Contiguous float32 CPU tensors are updated in one fused pass over libtorch's intra-op
+ * threads (native/src/optim.cpp), others with aten's ops. Returns 0 or -1. */
+SA_API int sa_adamw_step(sa_tensor** params, sa_tensor** grads, sa_tensor** exp_avgs, sa_tensor** exp_avg_sqs,
+                         const double* weight_decays, int64_t count, double lr, double beta1, double beta2, double eps,
+                         int64_t step);
+
 /* ---- SentencePiece --------------------------------------------------------------------------- */
 /* A loaded sentencepiece::SentencePieceProcessor. Text is UTF-8 with an explicit byte length.
  * Results of variable size are returned in malloc'd buffers the caller frees with sa_free. */
