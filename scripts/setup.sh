@@ -17,9 +17,10 @@ packages=(
   # the demo corpus: open-vocabulary text (WordNet's example sentences) and two more speech engines built from
   # recorded voices (flite; festival with CMU's kal and ked diphones)
   wordnet-base flite festival festvox-kallpc16k festvox-kdlpc16k
-  # … and two more from Debian's contrib and non-free sections (MBROLA's diphones of three men, SVOX Pico's two
-  # women): more recorded people in training is what carries a model to voices it never heard
-  mbrola mbrola-us1 mbrola-us2 mbrola-us3 libttspico-utils
+  # … and three more from Debian's contrib and non-free sections (MBROLA's diphones of three men, SVOX Pico's two
+  # women: more recorded people in training is what carries a model to voices it never heard; RHVoice, a second
+  # engine never heard in training)
+  mbrola mbrola-us1 mbrola-us2 mbrola-us3 libttspico-utils rhvoice rhvoice-english
   # reference implementations the tests and benchmarks compare against (committed numbers are
   # regenerated with these; the peer benchmarks run them side by side)
   python3-torch python3-torchaudio python3-sentencepiece

@@ -10,7 +10,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("demo", "synthesise a speech corpus with five engines (espeak-ng, flite, MBROLA, Pico, festival), train a small model on it, report WER on held-out sentences, voices and engine (greedy, beam, beam + LM)");
+        var cmd = new Command("demo", "synthesise a speech corpus with six engines (espeak-ng, flite, MBROLA, Pico, festival, RHVoice), train a small model on it, report WER on held-out sentences, voices and engines (greedy, beam, beam + LM)");
         var recipe = new Option<string>("--recipe")
         {
             Description = "quick (about 18 minutes on 2 cores the first time, 10 with the corpus cached) or full (about an hour, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,

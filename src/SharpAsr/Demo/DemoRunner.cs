@@ -59,7 +59,7 @@ public static class DemoRunner
         if (o.Ranks < 1) throw new ArgumentException($"demo training processes (--nproc): {o.Ranks}; use 1 or more");
         var clock = Stopwatch.StartNew();
         var corpusDir = Path.Combine(o.OutputDir, "corpus");
-        print($"demo: synthesising the corpus with espeak-ng, flite, MBROLA, Pico and festival into {corpusDir} (cached after the first run) …");
+        print($"demo: synthesising the corpus with espeak-ng, flite, MBROLA, Pico, festival and RHVoice into {corpusDir} (cached after the first run) …");
         var corpus = DemoCorpus.Generate(corpusDir, o.Corpus, print);
         var synthesisSeconds = clock.Elapsed.TotalSeconds;
         print($"demo: corpus ready{(corpus.Cached ? " (cached)" : "")}: {corpus.TrainHours:F2} h of training speech, {synthesisSeconds:F0} s; {corpus.Summary}");

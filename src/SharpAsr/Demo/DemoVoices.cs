@@ -4,14 +4,16 @@ namespace SharpAsr.Demo;
 public sealed record Reading(SpeechEngine Engine, string Voice, double Rate, int Pitch);
 
 /// <summary>
-/// Who speaks the demo corpus, and which voices are held out. Five engines: espeak-ng (formant synthesis, many
-/// accents and voice variants), and four built from recordings of people: flite and festival (CMU's kal, ked, awb,
+/// Who speaks the demo corpus, and which voices are held out. Six engines: espeak-ng (formant synthesis, many
+/// accents and voice variants), and five built from recordings of people: flite and festival (CMU's kal, ked, awb,
 /// rms and slt), MBROLA (diphones of three American men: Babel's us1 and us2, OGI's us3) and SVOX Pico (two women,
 /// en-US and en-GB). Training hears espeak-ng's training variants, flite's awb, rms and slt, MBROLA's three and Pico's
 /// two: eight recorded people. Dev and the open-text test hear espeak-ng variants and flite's kal, none of them heard
 /// in training. The held-out-engine test is festival, never heard in training, reading with two speakers (kal, ked)
 /// that training never heard either: festival's slt is left out because flite's slt, the same person, is a training
-/// voice, and MBROLA's en1 is left out of training because it is festival's rab (CSTR's Roger diphones).
+/// voice, and MBROLA's en1 is left out of training because it is festival's rab (CSTR's Roger diphones). A second
+/// held-out-engine test is RHVoice (statistical parametric voices of CMU ARCTIC's speakers), read by bdl and clb, two
+/// people no other engine has (its alan is ARCTIC's awb and its slt flite's slt, both training voices).
 /// </summary>
 public static class DemoVoices
 {
@@ -30,6 +32,7 @@ public static class DemoVoices
     public static readonly string[] FestivalVoices = { "kal_diphone", "ked_diphone" };
     public static readonly string[] MbrolaTrainVoices = { "us1", "us2", "us3" };
     public static readonly string[] PicoTrainVoices = { "en-US", "en-GB" };
+    public static readonly string[] RhVoiceVoices = { "bdl", "clb" };
 
     /// <summary>Shares of training utterances read by flite, MBROLA and Pico; espeak-ng reads the rest.</summary>
     public const double FliteTrainShare = 0.3, MbrolaTrainShare = 0.2, PicoTrainShare = 0.15;
@@ -38,8 +41,8 @@ public static class DemoVoices
 
     /// <summary>
     /// The person (or, for espeak-ng, the voice variant) behind a voice: flite's kal16 and festival's kal_diphone
-    /// are both CMU's kal diphones, and MBROLA's en1 and festival's rab_diphone both CSTR's Roger, so holding out a
-    /// voice means holding out its speaker in every engine.
+    /// are both CMU's kal diphones, MBROLA's en1 and festival's rab_diphone both CSTR's Roger, and RHVoice's voices
+    /// CMU ARCTIC's speakers (alan is awb), so holding out a voice means holding out its speaker in every engine.
     /// </summary>
     public static string Speaker(string engine, string voice) => (engine, voice) switch
     {
@@ -48,6 +51,8 @@ public static class DemoVoices
         ("flite" or "festival", _) => "cmu:" + voice.Replace("_diphone", "").Replace("16", ""),
         ("mbrola", _) => "mbrola:" + voice,
         ("pico", _) => "pico:" + voice,
+        ("rhvoice", "alan") => "cmu:awb",
+        ("rhvoice", _) => "cmu:" + voice,
         _ => throw new ArgumentException($"unknown speech engine '{engine}'"),
     };
 

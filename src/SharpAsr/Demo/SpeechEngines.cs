@@ -10,7 +10,7 @@ namespace SharpAsr.Demo;
 /// </summary>
 public abstract class SpeechEngine
 {
-    /// <summary>The name in manifests and reports: espeak-ng, flite, festival, mbrola, pico.</summary>
+    /// <summary>The name in manifests and reports: espeak-ng, flite, festival, mbrola, pico, rhvoice.</summary>
     public abstract string Name { get; }
     /// <summary>The Debian package that provides it (for the error when it is missing).</summary>
     public abstract string Package { get; }
@@ -26,8 +26,8 @@ public abstract class SpeechEngine
     protected abstract string RateArgument(double rate);
 
     public static readonly SpeechEngine EspeakNg = new EspeakNgEngine(), Flite = new FliteEngine(), Festival = new FestivalEngine(),
-        Mbrola = new MbrolaEngine(), Pico = new PicoEngine();
-    public static IReadOnlyList<SpeechEngine> All { get; } = new[] { EspeakNg, Flite, Festival, Mbrola, Pico };
+        Mbrola = new MbrolaEngine(), Pico = new PicoEngine(), RhVoice = new RhVoiceEngine();
+    public static IReadOnlyList<SpeechEngine> All { get; } = new[] { EspeakNg, Flite, Festival, Mbrola, Pico, RhVoice };
 
     public static SpeechEngine Named(string name) =>
         All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"unknown speech engine '{name}'; known: {string.Join(", ", All.Select(e => e.Name))}");
@@ -139,5 +139,27 @@ public abstract class SpeechEngine
         // Pico's own markup: speed in percent of its default
         protected override string RateArgument(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
         protected override string Pipeline => "pico2wave -l \"$1\" -w \"$5\" \"<speed level='$2'>$4</speed>\" && " + SoxFromScratch;
+    }
+
+    /// <summary>
+    /// RHVoice (<c>RHVoice-test</c>): statistical parametric voices trained on CMU ARCTIC's recordings of people, at
+    /// 24 kHz. The demo's second held-out engine, read by two of those people no other engine has (bdl, clb).
+    /// </summary>
+    sealed class RhVoiceEngine : SpeechEngine
+    {
+        public override string Name => "rhvoice";
+        public override string Package => "rhvoice and rhvoice-english (Debian non-free)";
+        protected override string Executable => "RHVoice-test";
+        // -r: percent of its default rate
+        protected override string RateArgument(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string Pipeline => "printf '%s\\n' \"$4\" | RHVoice-test -p \"$1\" -r \"$2\" -o \"$5\" && " + SoxFromScratch;
+
+        public override void RequireInstalled()
+        {
+            base.RequireInstalled();
+            foreach (var voice in DemoVoices.RhVoiceVoices)
+                if (!Directory.Exists($"/usr/share/RHVoice/voices/{voice}"))
+                    throw new InvalidOperationException($"the demo corpus needs RHVoice's voice {voice} (Debian package rhvoice-english, non-free); run scripts/setup.sh");
+        }
     }
 }

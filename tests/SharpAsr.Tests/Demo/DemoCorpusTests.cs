@@ -6,8 +6,8 @@ namespace SharpAsr.Tests.Demo;
 
 /// <summary>
 /// The demo corpus is the same bytes every time it is made (demo runs are then comparable run to run), and its
-/// evaluation sets hold out what they say: sentences, speakers, and for test_engine a whole engine. Checked on the
-/// manifests as written, not on the generator's plan.
+/// evaluation sets hold out what they say: sentences, speakers, and for test_engine and test_engine_rhvoice a whole
+/// engine. Checked on the manifests as written, not on the generator's plan.
 /// </summary>
 public class DemoCorpusTests
 {
@@ -25,7 +25,7 @@ public class DemoCorpusTests
             foreach (var set in a.Dev.Concat(a.Tests).Select(s => s.Manifest).Append(a.TrainManifest).Append(a.LmText))
                 Assert.Equal(File.ReadAllText(set), File.ReadAllText(Path.Combine(root, "b", Path.GetFileName(set))));
             var files = Directory.GetFiles(Path.Combine(root, "a", "audio"), "*.wav", SearchOption.AllDirectories);
-            Assert.Equal(40 + 2 * 2 + 3 * 6, files.Length);   // test_open_padded, _reverb and _phone: test_open's three again, each
+            Assert.Equal(40 + 2 * 2 + 3 * 7, files.Length);   // four synthesised test sets; test_open_padded, _reverb and _phone: test_open's three again, each
             foreach (var file in files)
             {
                 var twin = Path.Combine(root, "b", Path.GetRelativePath(Path.Combine(root, "a"), file));
@@ -66,8 +66,11 @@ public class DemoCorpusTests
                 }
                 if (set.Name == "test_engine")
                     Assert.All(lines, l => Assert.Equal("festival", l.Engine));
+                if (set.Name == "test_engine_rhvoice")
+                    Assert.All(lines, l => Assert.Equal("rhvoice", l.Engine));
             }
             Assert.DoesNotContain("festival", trainEngines);
+            Assert.DoesNotContain("rhvoice", trainEngines);
             // the speaker map ties the same recorded person across engines: holding out kal holds it out in both
             Assert.Equal(DemoVoices.Speaker("flite", "kal16"), DemoVoices.Speaker("festival", "kal_diphone"));
             Assert.Equal(DemoVoices.Speaker("mbrola", "en1"), DemoVoices.Speaker("festival", "rab_diphone"));
@@ -177,6 +180,10 @@ public class DemoCorpusTests
         Assert.Equal(DemoVoices.FliteTrainVoices.Length + DemoVoices.MbrolaTrainVoices.Length + DemoVoices.PicoTrainVoices.Length, trainPeople.Count);
         Assert.DoesNotContain(DemoVoices.Speaker("flite", DemoVoices.FliteHeldOutVoices[0]), trainPeople);
         Assert.All(DemoVoices.FestivalVoices, v => Assert.DoesNotContain(DemoVoices.Speaker("festival", v), trainPeople));
+        Assert.All(DemoVoices.RhVoiceVoices, v => Assert.DoesNotContain(DemoVoices.Speaker("rhvoice", v), trainPeople));
+        // RHVoice's alan and slt are training people (flite's awb and slt): not among its held-out voices
+        Assert.Contains(DemoVoices.Speaker("rhvoice", "alan"), trainPeople);
+        Assert.Contains(DemoVoices.Speaker("rhvoice", "slt"), trainPeople);
     }
 
     sealed record Line(string Text, string Source, string Engine, string Voice);
