@@ -74,6 +74,9 @@ public abstract class SpeechEngine
         }
     }
 
+    /// <summary>Pico's speed and RHVoice's -r: percent of the engine's default rate.</summary>
+    static string PercentOfDefault(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
+
     /// <summary>espeak-ng's -s: words per minute, its default 175 at rate 1.</summary>
     static string EspeakWordsPerMinute(double rate) => ((int)Math.Round(175 * rate)).ToString(CultureInfo.InvariantCulture);
 
@@ -136,8 +139,7 @@ public abstract class SpeechEngine
         public override string Name => "pico";
         public override string Package => "libttspico-utils (Debian non-free)";
         protected override string Executable => "pico2wave";
-        // Pico's own markup: speed in percent of its default
-        protected override string RateArgument(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string RateArgument(double rate) => PercentOfDefault(rate);   // in Pico's own speed markup
         protected override string Pipeline => "pico2wave -l \"$1\" -w \"$5\" \"<speed level='$2'>$4</speed>\" && " + SoxFromScratch;
     }
 
@@ -150,8 +152,7 @@ public abstract class SpeechEngine
         public override string Name => "rhvoice";
         public override string Package => "rhvoice and rhvoice-english (Debian non-free)";
         protected override string Executable => "RHVoice-test";
-        // -r: percent of its default rate
-        protected override string RateArgument(double rate) => ((int)Math.Round(100 * rate)).ToString(CultureInfo.InvariantCulture);
+        protected override string RateArgument(double rate) => PercentOfDefault(rate);
         protected override string Pipeline => "printf '%s\\n' \"$4\" | RHVoice-test -p \"$1\" -r \"$2\" -o \"$5\" && " + SoxFromScratch;
 
         public override void RequireInstalled()
