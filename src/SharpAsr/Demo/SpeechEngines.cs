@@ -40,6 +40,14 @@ public abstract class SpeechEngine
         if (!found) throw new InvalidOperationException($"the demo corpus needs '{executable}' (Debian package {package}); run scripts/setup.sh");
     }
 
+    /// <summary>Each voice's data folder under <paramref name="root"/>, or an error naming its Debian package (non-free).</summary>
+    protected void RequireVoiceFolders(IEnumerable<string> voices, string root, Func<string, string> package)
+    {
+        foreach (var voice in voices)
+            if (!Directory.Exists(Path.Combine(root, voice)))
+                throw new InvalidOperationException($"the demo corpus needs {Name}'s voice {voice} (Debian package {package(voice)}, non-free); run scripts/setup.sh");
+    }
+
     /// <summary>
     /// Speaks <paramref name="text"/> and returns 16 kHz mono samples in [-1, 1]. <paramref name="rate"/> scales the
     /// speaking rate (1 = the engine's default); <paramref name="pitch"/> is espeak-ng's -p (0–99) for espeak-ng and a
@@ -127,9 +135,7 @@ public abstract class SpeechEngine
         {
             base.RequireInstalled();
             RequireTool("espeak-ng", "espeak-ng");
-            foreach (var voice in DemoVoices.MbrolaTrainVoices)
-                if (!Directory.Exists($"/usr/share/mbrola/{voice}"))
-                    throw new InvalidOperationException($"the demo corpus needs the MBROLA voice {voice} (Debian package mbrola-{voice}, non-free); run scripts/setup.sh");
+            RequireVoiceFolders(DemoVoices.MbrolaTrainVoices, "/usr/share/mbrola", voice => $"mbrola-{voice}");
         }
     }
 
@@ -158,9 +164,7 @@ public abstract class SpeechEngine
         public override void RequireInstalled()
         {
             base.RequireInstalled();
-            foreach (var voice in DemoVoices.RhVoiceVoices)
-                if (!Directory.Exists($"/usr/share/RHVoice/voices/{voice}"))
-                    throw new InvalidOperationException($"the demo corpus needs RHVoice's voice {voice} (Debian package rhvoice-english, non-free); run scripts/setup.sh");
+            RequireVoiceFolders(DemoVoices.RhVoiceVoices, "/usr/share/RHVoice/voices", _ => "rhvoice-english");
         }
     }
 }
