@@ -6,14 +6,14 @@ public sealed record Reading(SpeechEngine Engine, string Voice, double Rate, int
 /// <summary>
 /// Who speaks the demo corpus, and which voices are held out. Six engines: espeak-ng (formant synthesis, many
 /// accents and voice variants), and five built from recordings of people: flite and festival (CMU's kal, ked, awb,
-/// rms and slt), MBROLA (diphones of three American men: Babel's us1 and us2, OGI's us3) and SVOX Pico (two women,
-/// en-US and en-GB). Training hears espeak-ng's training variants, flite's awb, rms and slt, MBROLA's three and Pico's
+/// rms and slt), MBROLA (diphones of three American men: Babel's us1 and us2, OGI's us3), SVOX Pico (two women,
+/// en-US and en-GB) and RHVoice (CMU ARCTIC's speakers). Training hears espeak-ng's training variants, flite's awb, rms and slt, MBROLA's three and Pico's
 /// two: eight recorded people. Dev and the open-text test hear espeak-ng variants and flite's kal, none of them heard
 /// in training. The held-out-engine test is festival, never heard in training, reading with two speakers (kal, ked)
 /// that training never heard either: festival's slt is left out because flite's slt, the same person, is a training
 /// voice, and MBROLA's en1 is left out of training because it is festival's rab (CSTR's Roger diphones). A second
-/// held-out-engine test is RHVoice (statistical parametric voices of CMU ARCTIC's speakers), read by bdl and clb, two
-/// people no other engine has (its alan is ARCTIC's awb and its slt flite's slt, both training voices).
+/// held-out-engine test is RHVoice (statistical parametric voices), read by bdl and clb, two people no other engine
+/// has (its alan is ARCTIC's awb and its slt flite's slt, both training voices).
 /// </summary>
 public static class DemoVoices
 {
