@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpAsr.Decoding;
 using SharpAsr.Inference;
+using SharpAsr.Text;
 
 namespace SharpAsr.Cli;
 
@@ -36,7 +37,7 @@ internal sealed class DecodingFlags
         }
         if (options.BeamSize < 2) throw new ArgumentException("--lm is fused into beam search: give --beam 2 or more");
         var lexicon = lexiconPath is null ? null : Lexicon.Load(lexiconPath,
-            Enumerable.Range(0, model.Tokenizer.VocabSize).Select(model.Tokenizer.IdToPiece).ToList(), p.GetValue(_lexiconPenalty), model.Normalizer.Normalize);
+            model.Tokenizer.Pieces(), p.GetValue(_lexiconPenalty), model.Normalizer.Normalize);
         options.Lm = new LmFusion(LanguageModelFiles.Load(path, model.Tokenizer), p.GetValue(_lmAlpha), p.GetValue(_lmBeta), p.GetValue(_ilmWeight), lexicon);
     }
 

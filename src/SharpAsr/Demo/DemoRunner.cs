@@ -4,6 +4,7 @@ using SharpAsr.Config;
 using SharpAsr.Data;
 using SharpAsr.Decoding;
 using SharpAsr.Inference;
+using SharpAsr.Text;
 using SharpAsr.Training;
 using SharpAsr.Training.Distributed;
 
@@ -91,8 +92,7 @@ public static class DemoRunner
         Lexicon? lexicon = null;
         if (o.LexiconPenalty is { } penalty)
         {
-            var pieces = Enumerable.Range(0, trainer.Tokenizer.VocabSize).Select(trainer.Tokenizer.IdToPiece).ToList();
-            lexicon = Lexicon.Load(corpus.LmText, pieces, penalty, trainer.Normalizer.Normalize);
+            lexicon = Lexicon.Load(corpus.LmText, trainer.Tokenizer.Pieces(), penalty, trainer.Normalizer.Normalize);
             File.WriteAllLines(wordsFile, lexicon.Words);    // the list transcribe --lexicon reads back to the same words
             print($"demo: word list of its {lexicon.WordCount} words: {wordsFile}");
         }

@@ -65,9 +65,9 @@ public static class LanguageModelFiles
         KneserNeyEstimator.Estimate(corpus.Sentences, tokenizer.VocabSize, order);
 
     /// <summary>Reads an ARPA file whose words are <paramref name="tokenizer"/>'s tokens.</summary>
-    public static NGramLm Load(string path, ITokenizer tokenizer) => ArpaFile.Read(path, Pieces(tokenizer));
+    public static NGramLm Load(string path, ITokenizer tokenizer) => ArpaFile.Read(path, tokenizer.Pieces());
 
-    public static void Save(NGramLm lm, ITokenizer tokenizer, string path) => ArpaFile.Write(lm, Pieces(tokenizer), path);
+    public static void Save(NGramLm lm, ITokenizer tokenizer, string path) => ArpaFile.Write(lm, tokenizer.Pieces(), path);
 
     /// <summary>Perplexity per token (&lt;/s&gt; counted as one) of the sentences under the model.</summary>
     public static double Perplexity(NGramLm lm, IEnumerable<int[]> sentences)
@@ -87,5 +87,4 @@ public static class LanguageModelFiles
         return Math.Exp(-logProb / count);
     }
 
-    static IReadOnlyList<string> Pieces(ITokenizer tokenizer) => Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.IdToPiece).ToList();
 }

@@ -28,4 +28,7 @@ public interface ITokenizer
 public static class TokenizerExtensions
 {
     public static bool CanEncode(this ITokenizer tokenizer, string text) => tokenizer.UnencodableCharacters(text).Count == 0;
+
+    /// <summary>Every token's vocabulary entry, by id (what ARPA files, word lists and vocabulary checks read tokens as).</summary>
+    public static IReadOnlyList<string> Pieces(this ITokenizer tokenizer) => Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.IdToPiece).ToList();
 }

@@ -56,7 +56,7 @@ public static class FineTuneInit
         var (tensors, vocabulary, kind) = Read(source);
         try
         {
-            var report = new InitReport { VocabularyChanged = vocabulary != null && !vocabulary.SequenceEqual(Vocabulary(tokenizer)), WeightsKind = kind };
+            var report = new InitReport { VocabularyChanged = vocabulary != null && !vocabulary.SequenceEqual(tokenizer.Pieces()), WeightsKind = kind };
             var includes = include.Select(Pattern.Parse).ToList();
             var excludes = exclude.Select(Pattern.Parse).ToList();
             var own = model.StateDict();
@@ -116,15 +116,14 @@ public static class FineTuneInit
             using var nemo = Nemo.NemoImporter.Import(source);
             using var spe = SentencePieceTokenizer.Load(nemo.TokenizerPath);
             var tensors = nemo.StateDict.ToDictionary(kv => kv.Key, kv => kv.Value.Clone().DetachFromScope());
-            return (tensors, Vocabulary(spe), "nemo");
+            return (tensors, spe.Pieces(), "nemo");
         }
         var package = ModelPackage.Read(source);
         var tokenizer = package.LoadTokenizer();
-        try { return (package.LoadWeights(), Vocabulary(tokenizer), package.WeightsKind); }
+        try { return (package.LoadWeights(), tokenizer.Pieces(), package.WeightsKind); }
         finally { (tokenizer as IDisposable)?.Dispose(); }
     }
 
-    static IReadOnlyList<string> Vocabulary(ITokenizer t) => Enumerable.Range(0, t.VocabSize).Select(t.IdToPiece).ToList();
 
     sealed class Pattern
     {
