@@ -69,8 +69,10 @@ public sealed class LmFusion
         var history = History(tokens);
         var key = NGramLm.Key(history);
         if (_cache.TryGetValue(key, out var cached)) return cached;
+        var logProbs = new double[Lm.TokenCount];
+        Lm.TokenLogProbs(history, logProbs);
         var scores = new float[Lm.TokenCount];
-        for (int k = 0; k < scores.Length; k++) scores[k] = (float)(Alpha * Lm.LogProb(history, k) + Beta);
+        for (int k = 0; k < scores.Length; k++) scores[k] = (float)(Alpha * logProbs[k] + Beta);
         if (_cache.Count >= MaxCachedContexts) _cache.Clear();
         return _cache[key] = scores;
     }

@@ -59,6 +59,39 @@ public sealed class NGramLm
     /// <summary>ln p(word | history): the history's last Order−1 words are used (a sentence's history starts with &lt;s&gt;).</summary>
     public double LogProb(ReadOnlySpan<int> history, int word) => LogProb(_grams, Order, history, word, UnknownLogProb);
 
+    /// <summary>
+    /// ln p(w | history) for every token w (not &lt;/s&gt;) into <paramref name="logProbs"/>, each exactly as
+    /// <see cref="LogProb(ReadOnlySpan{int}, int)"/> gives it, but looking up the history's contexts and their
+    /// back-off weights once for all tokens instead of once per token: beam search scores every token after each prefix.
+    /// </summary>
+    public void TokenLogProbs(ReadOnlySpan<int> history, Span<double> logProbs)
+    {
+        if (logProbs.Length != TokenCount) throw new ArgumentException($"{logProbs.Length} slots for {TokenCount} tokens");
+        int n = Math.Min(history.Length, Order - 1);
+        // contexts[k]: the key of the history's last k words; backoffs[k]: what LogProb has added by the time it
+        // looks for an n-gram of order k + 1 — the back-off weights of the longer contexts, added longest first
+        Span<UInt128> contexts = stackalloc UInt128[n + 1];
+        Span<double> backoffs = stackalloc double[n + 1];
+        backoffs[n] = 0;
+        for (int k = n; k >= 1; k--)
+        {
+            contexts[k] = Key(history[^k..]);
+            backoffs[k - 1] = _grams[k - 1].TryGetValue(contexts[k], out var c) ? backoffs[k] + c.Backoff : backoffs[k];
+        }
+        contexts[0] = 0;
+        for (int w = 0; w < TokenCount; w++)
+        {
+            double logProb = backoffs[0] + UnknownLogProb;
+            for (int k = n; k >= 0; k--)
+                if (_grams[k].TryGetValue((contexts[k] << 16) | (UInt128)(uint)(w + 1), out var e))
+                {
+                    logProb = backoffs[k] + e.LogProb;
+                    break;
+                }
+            logProbs[w] = logProb;
+        }
+    }
+
     /// <summary>ARPA's back-off rule over the tables of orders 1 … <paramref name="order"/>.</summary>
     internal static double LogProb(IReadOnlyList<Dictionary<UInt128, (float LogProb, float Backoff)>> grams, int order,
         ReadOnlySpan<int> history, int word, double unknownLogProb)

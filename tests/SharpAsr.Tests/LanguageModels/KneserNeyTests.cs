@@ -64,7 +64,7 @@ public class KneserNeyTests
     }
 
     /// <summary>Every history of up to <paramref name="length"/> words: optionally &lt;s&gt; first, then tokens.</summary>
-    static IEnumerable<int[]> Histories(NGramLm lm, int length)
+    internal static IEnumerable<int[]> Histories(NGramLm lm, int length)
     {
         IEnumerable<int[]> tails = [[]];
         var all = new List<int[]>();
@@ -72,7 +72,7 @@ public class KneserNeyTests
         {
             all.AddRange(tails);
             all.AddRange(tails.Where(t => t.Length < length).Select(t => new[] { lm.StartOfSentence }.Concat(t).ToArray()));
-            tails = tails.SelectMany(t => Enumerable.Range(0, V).Select(w => t.Append(w).ToArray())).ToList();
+            tails = tails.SelectMany(t => Enumerable.Range(0, lm.TokenCount).Select(w => t.Append(w).ToArray())).ToList();
         }
         return all;
     }
