@@ -4,7 +4,7 @@ using SharpAsr.Inference;
 
 namespace SharpAsr.Cli;
 
-/// <summary><c>sharpasr transcribe --model M a.wav dir/ manifest.json [--json] [--timestamps] [--beam N]</c>: one line per input, in input order.</summary>
+/// <summary><c>sharpasr transcribe --model M a.wav dir/ manifest.json [--json] [--timestamps] [--beam N] [--nbest K]</c>: one line per input, in input order.</summary>
 internal static class TranscribeCommand
 {
     public static Command Create()
@@ -14,14 +14,19 @@ internal static class TranscribeCommand
         var inputs = new Argument<string[]>("inputs") { Description = "audio files, folders (searched recursively) and .json manifests", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "JSON lines: audio_filepath, pred_text, score, duration" };
         var timestamps = new Option<bool>("--timestamps") { Description = "add each token's start time in seconds (implies --json)" };
+        var nbest = new Option<int>("--nbest") { Description = "add the K best beam hypotheses, best first, as nbest: [{text, score}] (implies --json; K ≤ --beam), e.g. to rescore them with another LM" };
         flags.AddTo(cmd);
         cmd.Options.Add(json);
         cmd.Options.Add(timestamps);
+        cmd.Options.Add(nbest);
         cmd.Arguments.Add(inputs);
         cmd.SetAction(p => CliErrors.Run(() =>
         {
             bool withTimes = p.GetValue(timestamps);
             var options = flags.Options(p, withTimes);
+            options.NBest = p.GetValue(nbest);
+            if (options.NBest < 0 || options.NBest > options.BeamSize || (options.NBest > 0 && options.BeamSize < 2))
+                throw new ArgumentException($"--nbest {options.NBest}: give 1 … --beam ({options.BeamSize}) with a beam of 2 or more");
             var audio = AudioInputs.Expand(p.GetValue(inputs)!);
             using var model = AsrModel.Load(p.GetValue(flags.Model)!);
             flags.AddLanguageModel(p, options, model);
@@ -30,7 +35,7 @@ internal static class TranscribeCommand
             for (int i = 0; i < audio.Count; i++)
             {
                 var r = results[i];
-                if (!p.GetValue(json) && !withTimes)
+                if (!p.GetValue(json) && !withTimes && r.NBest is null)
                 {
                     Console.WriteLine(r.Text);
                     continue;
@@ -38,6 +43,7 @@ internal static class TranscribeCommand
                 var line = new Dictionary<string, object> { ["audio_filepath"] = audio[i].Path, ["pred_text"] = r.Text, ["score"] = Math.Round(r.Score, 4), ["duration"] = r.Duration };
                 if (audio[i].Offset > 0) line["offset"] = audio[i].Offset;
                 if (r.Tokens != null) line["tokens"] = r.Tokens.Select(t => new Dictionary<string, object> { ["token"] = t.Piece, ["start"] = Math.Round(t.Start, 3) }).ToArray();
+                if (r.NBest != null) line["nbest"] = r.NBest.Select(h => new Dictionary<string, object> { ["text"] = h.Text, ["score"] = Math.Round(h.Score, 4) }).ToArray();
                 Console.WriteLine(JsonSerializer.Serialize(line, JsonLines.Options));
             }
             return 0;

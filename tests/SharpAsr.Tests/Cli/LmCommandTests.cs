@@ -38,6 +38,29 @@ public class LmCommandTests(TrainedTinyModel trained)
     }
 
     [Fact]
+    public void NBestPrintsTheBeamsHypothesesBestFirst()
+    {
+        var tr = DocsCli(["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], trained.TestAudio[1], "--beam", "4", "--nbest", "3"]);
+        Assert.True(tr.Code == 0, tr.Error);
+        var lines = tr.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var nbest = doc.RootElement.GetProperty("nbest").EnumerateArray().ToList();
+            Assert.InRange(nbest.Count, 2, 3);                  // a trained model's beam holds alternatives
+            Assert.Equal(doc.RootElement.GetProperty("pred_text").GetString(), nbest[0].GetProperty("text").GetString());
+            Assert.Equal(doc.RootElement.GetProperty("score").GetDouble(), nbest[0].GetProperty("score").GetDouble());
+            var scores = nbest.Select(h => h.GetProperty("score").GetDouble()).ToList();
+            Assert.Equal(scores.OrderByDescending(x => x), scores);
+            Assert.Equal(nbest.Count, nbest.Select(h => h.GetProperty("text").GetString()).Distinct().Count());
+        }
+        var tooMany = DocsCli(["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--nbest", "3"]);
+        Assert.NotEqual(0, tooMany.Code);
+        Assert.Contains("--nbest 3", tooMany.Error);
+    }
+
+    [Fact]
     public void ALexiconWithoutAnLmOrMissingIsRefused()
     {
         var text = Path.Combine(_dir, "words.txt");
