@@ -3,7 +3,7 @@
 # RNNTBeamSearch (bench/peer/decode_peer.py) on the same model, weights and features, in one run. Prints a markdown
 # table. RTF = (encoder + search seconds) ÷ audio seconds, one utterance per batch; feature extraction is excluded.
 # tiny: a trained tiny checkpoint with WER when CHECKPOINT and MANIFEST exist, else random weights on seeded noise (the
-# demo's own model is bidirectional, which the peer does not build: train tiny on the demo corpus for a trained row);
+# demo's own models are convolutional, which the peer does not build: train tiny on the demo corpus for a trained row);
 # testing: always random weights (no trained copy), RTF only, on the manifest's audio when it exists. Trains nothing.
 # Usage: bench/decode.sh [CHECKPOINT] [MANIFEST] [tiny utterances] [testing utterances] [beam]
 set -euo pipefail

@@ -42,7 +42,7 @@ if (!$"{cfg.Model.Encoder.Type}/{cfg.Model.Predictor.Type}/{cfg.Model.Joint.Acti
     throw new ArgumentException("the torchaudio peer builds an LSTM encoder, an LSTM predictor and a relu joint; this model is "
         + $"{cfg.Model.Encoder.Type}/{cfg.Model.Predictor.Type}/{cfg.Model.Joint.Activation}");
 if (cfg.Model.Encoder.Bidirectional)
-    throw new ArgumentException("the torchaudio peer builds a unidirectional LSTM encoder; this model's is bidirectional (the demo's): " +
+    throw new ArgumentException("the torchaudio peer builds a unidirectional LSTM encoder; this model's is bidirectional: " +
                                 "give a tiny checkpoint (sharpasr train --config configs/tiny.yaml …) or none for random tiny weights");
 
 // the utterances: the first N of the manifest, or seeded noise of 1.5–3.5 s
