@@ -2,13 +2,17 @@
 // RNN-T loss, backward, AdamW) on a fixed random batch, timed here; it also writes the initial
 // weights, the batch and the model's shape so bench/peer/train_step.py can time the same work in
 // PyTorch + torchaudio and check that the first loss is the same.
-// Usage: TrainStepBench --config configs/tiny.yaml --batch 16 --frames 100 --tokens 40 --steps 10 --out DIR [overrides...]
+// Usage: TrainStepBench --config configs/tiny.yaml --batch 16 --frames 100 --tokens 40 --steps 10 --out DIR
+//        [--precision fp32|bf16] [overrides...]
+// An LSTM or a contextnet encoder (the demo recipes'); bf16 as train.precision sets it (the joint and the convolutions),
+// which the peer mirrors by hand.
 using System.Diagnostics;
 using System.Text.Json;
 using SharpAsr.Config;
 using SharpAsr.Losses;
 using SharpAsr.Models;
 using SharpAsr.Text;
+using SharpAsr.Training;
 using SharpTorch;
 using SharpTorch.Optim;
 using SharpTorch.Serialization;
@@ -21,6 +25,7 @@ int tokens = int.Parse(opts.GetValueOrDefault("tokens", "40"));
 int steps = int.Parse(opts.GetValueOrDefault("steps", "10"));
 int threads = int.Parse(opts.GetValueOrDefault("threads", "1"));
 string outDir = opts.GetValueOrDefault("out", "bench/results/train-step");
+string precision = opts.GetValueOrDefault("precision", "fp32");
 var overrides = args.Where(a => !a.StartsWith("--") && a.Contains('=')).ToList();
 Directory.CreateDirectory(outDir);
 Torch.NumThreads = threads;
@@ -37,6 +42,8 @@ int vocab = TokenizerFactory.VocabSize(cfg.Tokenizer);
 long featureDim = cfg.Preprocessor.OutputFeatures;
 Torch.ManualSeed(7);
 using var model = new Transducer(featureDim, vocab, cfg.Model);
+bool nativeBf16 = CpuFlags.HasNativeBf16(CpuFlags.Flags);
+Console.Error.WriteLine(MixedPrecision.Apply(precision, model, nativeBf16));
 
 // a fixed batch: random features, lengths from 70 % to 100 % of the maximum, random tokens
 var gen = new Generator(11);
@@ -57,6 +64,11 @@ File.WriteAllText(Path.Combine(outDir, "model.json"), JsonSerializer.Serialize(n
     post_layers = cfg.Model.Encoder.PostLayers, stack = cfg.Model.Encoder.StackTimeFactor, embed = cfg.Model.Predictor.EmbedDim,
     pred_hidden = cfg.Model.Predictor.Hidden, pred_layers = cfg.Model.Predictor.Layers, joint_hidden = cfg.Model.Joint.Hidden,
     lr = cfg.Optim.Lr, weight_decay = cfg.Optim.WeightDecay, parameters = model.ParameterCount,
+    encoder_type = cfg.Model.Encoder.Type, encoder_out = model.Encoder.OutputDim, activation = cfg.Model.Encoder.Activation,
+    se_reduction_ratio = cfg.Model.Encoder.SeReductionRatio,
+    jasper = (cfg.Model.Encoder.Jasper ?? []).Select(j => new { j.Filters, j.Repeat, j.Kernel, j.Stride, j.Residual, j.Separable, j.Se }),
+    // what MixedPrecision.Apply chose (bf16 only where the CPU has bf16 instructions)
+    bf16 = precision == "bf16" && nativeBf16,
 }));
 
 var optimizer = new AdamW(model.NamedParameters(), cfg.Optim.Lr, weightDecay: cfg.Optim.WeightDecay);

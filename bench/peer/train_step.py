@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch + torchaudio peer of bench/TrainStepBench: the same LSTM transducer (same layer names,
-sizes and initial weights, read from the safetensors file SharpASR wrote), the same batch, one
-training step (forward, torchaudio rnnt_loss, backward, AdamW) timed the same way.
+"""PyTorch + torchaudio peer of bench/TrainStepBench: the same transducer (an LSTM or a contextnet encoder; same
+layer names, sizes and initial weights, read from the safetensors file SharpASR wrote), the same batch, one
+training step (forward, torchaudio rnnt_loss, backward, AdamW) timed the same way. With "bf16" in model.json the
+convolutions and the joint run in bf16 with fp32 weights, cast per call as SharpASR's train.precision bf16 does.
 Usage: train_step.py DIR [--steps N] [--threads T]"""
 import argparse, json, resource, struct, time
 import torch, torch.nn as nn, torchaudio
@@ -41,6 +42,81 @@ class Encoder(nn.Module):
         l2 = (lengths + s.stack - 1) // s.stack
         return s.run(s.post_rnn, h, l2), l2
 
+def zero_padding(x, lengths):
+    # x [B, C, T]: frames past each length zeroed, as SharpASR's (and NeMo's) MaskedConv1d and SqueezeExcite do
+    return x.masked_fill(torch.arange(x.size(-1)).unsqueeze(0).ge(lengths.unsqueeze(1)).unsqueeze(1), 0)
+
+class MaskedConv1d(nn.Module):
+    def __init__(s, cin, cout, k, stride, bf16):
+        super().__init__()
+        s.conv = nn.Conv1d(cin, cout, k, stride, (k - 1) // 2, bias=False)
+        s.bf16 = bf16
+    def forward(s, x, lengths):
+        x = zero_padding(x, lengths)
+        c = s.conv
+        y = (nn.functional.conv1d(x.bfloat16(), c.weight.bfloat16(), None, c.stride, c.padding).float() if s.bf16 else c(x))
+        k, st, p = c.kernel_size[0], c.stride[0], c.padding[0]
+        return y, torch.div(lengths + 2 * p - (k - 1) - 1, st, rounding_mode="floor") + 1
+
+class SqueezeExcite(nn.Module):
+    def __init__(s, channels, ratio):
+        super().__init__()
+        s.fc = nn.Sequential(nn.Linear(channels, channels // ratio, bias=False), nn.SiLU(), nn.Linear(channels // ratio, channels, bias=False))
+    def forward(s, x, lengths):
+        x = zero_padding(x, lengths)
+        context = x.sum(-1, keepdim=True) / lengths.to(x.dtype).view(-1, 1, 1)
+        return x * torch.sigmoid(s.fc(context.transpose(1, 2))).transpose(1, 2)
+
+class ContextNetBlock(nn.Module):
+    # the module indices of SharpASR's ContextNetBlock (NeMo's JasperBlock): conv, BN, (swish, dropout) per repeat, SE
+    def __init__(s, cin, j, ratio, bf16):
+        super().__init__()
+        assert not j["Separable"], "the peer builds full convolutions only (the demo recipes')"
+        s.mconv, s.steps, c = nn.Module(), [], cin
+        i = 0
+        for r in range(j["Repeat"]):
+            last = r == j["Repeat"] - 1
+            conv = MaskedConv1d(c, j["Filters"], j["Kernel"], j["Stride"] if last else 1, bf16)
+            bn = nn.BatchNorm1d(j["Filters"], eps=1e-3)
+            s.mconv.add_module(str(i), conv); s.mconv.add_module(str(i + 1), bn)
+            s.steps.append((conv, bn, not last))
+            i += 2 if last else 4
+            c = j["Filters"]
+        s.se_index = str(i) if j["Se"] else None
+        if j["Se"]:
+            s.mconv.add_module(s.se_index, SqueezeExcite(c, ratio))
+        s.res = None
+        if j["Residual"]:
+            s.res = nn.ModuleList([nn.Sequential(MaskedConv1d(cin, j["Filters"], 1, j["Stride"], bf16), nn.BatchNorm1d(j["Filters"], eps=1e-3))])
+    def forward(s, x, lengths):
+        h, l = x, lengths
+        for conv, bn, act in s.steps:
+            h, l = conv(h, l)
+            h = bn(h)
+            if act:
+                h = nn.functional.silu(h)
+        if s.se_index is not None:
+            h = getattr(s.mconv, s.se_index)(h, l)
+        if s.res is not None:
+            conv, bn = s.res[0]
+            h = h + bn(conv(x, lengths)[0])
+        return nn.functional.silu(h), l
+
+class ContextNetEncoder(nn.Module):
+    def __init__(s, m):
+        super().__init__()
+        assert m["activation"] in ("swish", "silu"), "the peer builds swish only"
+        blocks, c = [], m["feature_dim"]
+        for j in m["jasper"]:
+            blocks.append(ContextNetBlock(c, j, m["se_reduction_ratio"], m["bf16"]))
+            c = j["Filters"]
+        s.encoder = nn.ModuleList(blocks)
+    def forward(s, x, lengths):
+        x = x.transpose(1, 2)
+        for b in s.encoder:
+            x, lengths = b(x, lengths)
+        return x.transpose(1, 2), lengths
+
 class Prediction(nn.Module):
     def __init__(s, m):
         super().__init__()
@@ -62,16 +138,22 @@ class Decoder(nn.Module):
 class Joint(nn.Module):
     def __init__(s, m):
         super().__init__()
-        s.enc = nn.Linear(m["enc_hidden"], m["joint_hidden"])
+        s.enc = nn.Linear(m["encoder_out"], m["joint_hidden"])
         s.pred = nn.Linear(m["pred_hidden"], m["joint_hidden"])
         s.joint_net = nn.Sequential(nn.ReLU(), nn.Dropout(0.0), nn.Linear(m["joint_hidden"], m["vocab"] + 1))
+        s.bf16 = m["bf16"]
     def forward(s, e, p):
-        return s.joint_net(s.enc(e).unsqueeze(2) + s.pred(p).unsqueeze(1))
+        e, p = s.enc(e).unsqueeze(2), s.pred(p).unsqueeze(1)
+        if not s.bf16:
+            return s.joint_net(e + p)
+        out = s.joint_net[2]
+        return nn.functional.linear((e.bfloat16() + p.bfloat16()).relu_(), out.weight.bfloat16(), out.bias.bfloat16()).float()
 
 class Transducer(nn.Module):
     def __init__(s, m):
         super().__init__()
-        s.encoder, s.decoder, s.joint = Encoder(m), Decoder(m), Joint(m)
+        s.encoder = ContextNetEncoder(m) if m["encoder_type"] == "contextnet" else Encoder(m)
+        s.decoder, s.joint = Decoder(m), Joint(m)
 
 def main():
     ap = argparse.ArgumentParser()
