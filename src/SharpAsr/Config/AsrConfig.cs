@@ -130,6 +130,8 @@ public sealed class TrainConfig
     public double MaxDuration { get; set; } = 20;
     /// <summary>Duration buckets of the batch sampler (similar lengths batched together).</summary>
     public int NumBuckets { get; set; } = 8;
+    /// <summary>SortaGrad (Deep Speech 2, ESPnet's <c>sortagrad</c>): the first this many epochs take their batches shortest first instead of shuffled; 0 = off.</summary>
+    public int Sortagrad { get; set; }
     /// <summary>Background workers that decode and featurize batches.</summary>
     public int NumWorkers { get; set; } = 1;
     /// <summary>libtorch threads of the training steps (torch.set_num_threads); 0: OMP_NUM_THREADS when set (the distributed launcher sets cores ÷ processes), else 1 — matmuls run in single-threaded OpenBLAS and the loader needs a core, so on 2 cores a second thread was slower with an LSTM encoder; oneDNN splits convolutions over the threads, so a convolutional encoder trained faster with two (Training/TrainingThreads).</summary>

@@ -9,6 +9,8 @@ namespace SharpAsr.Data;
 /// (batch × ranks × accumulation), split into equal micro-batches: rank r's k-th micro-batch of a step is part
 /// k·ranks + r. So a step trains on the same utterances whatever the number of ranks that share it (as long as
 /// the data fills num_buckets global batches: below that, ranks use fewer buckets, so that every rank gets batches).
+/// SortaGrad (Deep Speech 2; ESPnet's <c>sortagrad</c>): in the first <c>sortagradEpochs</c> epochs the same batches
+/// come shortest first instead of shuffled, so that a model still learning to align starts on short utterances.
 /// </summary>
 public sealed class BucketBatchSampler
 {
@@ -18,9 +20,10 @@ public sealed class BucketBatchSampler
     readonly double _maxBatchSeconds;
     readonly int _seed;
     readonly int _rank, _worldSize, _accumulation;
+    readonly int _sortagradEpochs;
 
     public BucketBatchSampler(IReadOnlyList<double> durations, int batchSize, int seed, int numBuckets = 8,
-        double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1)
+        double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1, int sortagradEpochs = 0)
     {
         if (durations.Count == 0) throw new ArgumentException("no utterances to sample from");
         _durations = durations.ToArray();
@@ -31,6 +34,7 @@ public sealed class BucketBatchSampler
         _rank = rank;
         _worldSize = Math.Max(1, worldSize);
         _accumulation = Math.Max(1, accumulation);
+        _sortagradEpochs = Math.Max(0, sortagradEpochs);
     }
 
     /// <summary>Micro-batches of a step over all ranks; a fixed-size step is cut as one unit.</summary>
@@ -57,12 +61,18 @@ public sealed class BucketBatchSampler
             rng.Shuffle(bucket);
             batches.AddRange(Cut(bucket, _batchSize * Parts, seconds));
         }
-        var longest = batches.OrderByDescending(x => x.Max(i => seconds[i])).ThenBy(x => x.Length).First();
-        batches.Remove(longest);
-        var shuffled = batches.ToArray();
-        rng.Shuffle(shuffled);
-        var all = new List<int[]> { longest };
-        all.AddRange(shuffled);
+        List<int[]> all;
+        if (epoch < _sortagradEpochs)
+            // shortest first by the batch's longest utterance (its padded length), ties by mean length then first index
+            all = batches.OrderBy(x => x.Max(i => seconds[i])).ThenBy(x => x.Average(i => seconds[i])).ThenBy(x => x.Min()).ToList();
+        else
+        {
+            var longest = batches.OrderByDescending(x => x.Max(i => seconds[i])).ThenBy(x => x.Length).First();
+            batches.Remove(longest);
+            var shuffled = batches.ToArray();
+            rng.Shuffle(shuffled);
+            all = [longest, .. shuffled];
+        }
         if (Parts > 1) return Split(all);
         if (_worldSize == 1) return all;
         // dynamic batches: every rank takes the same number of batches so steps stay in lockstep

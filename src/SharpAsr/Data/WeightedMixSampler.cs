@@ -11,14 +11,15 @@ public sealed class WeightedMixSampler
 {
     readonly IReadOnlyList<Utterance> _utterances;
     readonly List<(int[] Indices, double Weight)> _sources = new();
-    readonly int _batchSize, _seed, _numBuckets, _rank, _worldSize, _accumulation;
+    readonly int _batchSize, _seed, _numBuckets, _rank, _worldSize, _accumulation, _sortagradEpochs;
     readonly double _maxBatchSeconds;
 
     /// <param name="weights">manifest path (as given to the builder; <see cref="ManifestEntry.Source"/>) → weight; sources not named weigh 1.</param>
     public WeightedMixSampler(IReadOnlyList<Utterance> utterances, IEnumerable<WeightedManifest> weights, int batchSize, int seed,
-        int numBuckets = 8, double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1)
+        int numBuckets = 8, double maxBatchSeconds = 0, int rank = 0, int worldSize = 1, int accumulation = 1, int sortagradEpochs = 0)
     {
         _accumulation = accumulation;
+        _sortagradEpochs = sortagradEpochs;
         _utterances = utterances;
         var bySource = weights.ToDictionary(w => w.Path, w => w.Weight);
         foreach (var g in Enumerable.Range(0, utterances.Count).GroupBy(i => utterances[i].Entry.Source).OrderBy(g => g.Min()))
@@ -66,7 +67,7 @@ public sealed class WeightedMixSampler
     {
         var mix = Mix(epoch);
         var seconds = mix.Select((u, j) => plannedSeconds?.Invoke(j, u) ?? _utterances[u].Entry.Duration).ToList();
-        var sampler = new BucketBatchSampler(seconds, _batchSize, _seed, _numBuckets, _maxBatchSeconds, _rank, _worldSize, _accumulation);
+        var sampler = new BucketBatchSampler(seconds, _batchSize, _seed, _numBuckets, _maxBatchSeconds, _rank, _worldSize, _accumulation, _sortagradEpochs);
         return (mix, sampler.Epoch(epoch));
     }
 }

@@ -53,6 +53,8 @@ public sealed class TrainingData
             throw new ArgumentException("--train_tar_files replaces the training manifests: give either tar files or --train-manifests (with train.is_tarred), not both");
         if (t.IsTarred || o.TrainTarFiles.Count > 0)
         {
+            if (t.Sortagrad > 0)
+                throw new ConfigException($"train.sortagrad {t.Sortagrad}: tar shards are streamed through a shuffle buffer and cannot be ordered by length; use audio-file manifests or train.sortagrad 0");
             _tarred = t.IsTarred ? OpenTarred(t, Manifests, filter, encoder, rank, world, report) : OpenWebDataset(t, o.TrainTarFiles, filter, encoder, rank, world, report);
             Count = _tarred.Count;
             int batches = (Count + Math.Max(1, t.BatchSize) - 1) / Math.Max(1, t.BatchSize);
@@ -82,7 +84,7 @@ public sealed class TrainingData
         Count = _files.Count;
         if (Manifests.Any(m => m.Weight != 1))
         {
-            _mix = new WeightedMixSampler(_files, Manifests, t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation);
+            _mix = new WeightedMixSampler(_files, Manifests, t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation, sortagradEpochs: t.Sortagrad);
             var perEpoch = _mix.Mix(0).GroupBy(i => _files[i].Entry.Source).ToDictionary(g => g.Key, g => g.Count());
             var kept = _files.GroupBy(u => u.Entry.Source).ToDictionary(g => g.Key, g => g.Count());
             Description = "weighted mix: " + string.Join(", ", Manifests.Select(m =>
@@ -90,9 +92,10 @@ public sealed class TrainingData
         }
         else
         {
-            _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation);
+            _bucket = new BucketBatchSampler(_files.Select(u => u.Entry.Duration).ToList(), t.BatchSize, t.Seed, t.NumBuckets, rank: rank, worldSize: world, accumulation: t.GradAccumulation, sortagradEpochs: t.Sortagrad);
             Description = $"audio files: {_files.Count} utterances in {Math.Max(1, t.NumBuckets)} duration buckets";
         }
+        if (t.Sortagrad > 0) Description += $"; the first {t.Sortagrad} epoch(s) shortest batch first (train.sortagrad)";
         // the trainer would wait forever for a batch
         if (BatchesPerEpoch == 0)
             throw new InvalidDataException($"{_files.Count} training utterances make no batch for this rank: a step needs at least {world} rank(s) × {Math.Max(1, t.GradAccumulation)} micro-batch(es) of utterances");

@@ -51,4 +51,26 @@ public sealed class BucketBatchSamplerTests
         for (int i = 0; i < steps.Count; i++)
             Assert.Equal(steps[i].OrderBy(x => x), micro.SelectMany(r => r.Skip(2 * i).Take(2).SelectMany(b => b)).OrderBy(x => x));
     }
+
+    [Fact]
+    public void Sortagrad_FirstEpochsShortestBatchFirst_SameBatchesAsShuffled_LaterEpochsUnchanged()
+    {
+        var plain = new BucketBatchSampler(Durations, 4, seed: 3, numBuckets: 4);
+        var sorted = new BucketBatchSampler(Durations, 4, seed: 3, numBuckets: 4, sortagradEpochs: 2);
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var e = sorted.Epoch(epoch);
+            var longest = e.Select(b => b.Max(i => Durations[i])).ToList();
+            Assert.Equal(longest.OrderBy(x => x), longest);
+            Assert.True(longest[0] < longest[^1]);
+            // the same batches as without it, only in another order: the same utterances are batched together
+            Assert.Equal(plain.Epoch(epoch).Select(b => string.Join(",", b)).Order(), e.Select(b => string.Join(",", b)).Order());
+        }
+        Assert.Equal(plain.Epoch(2), sorted.Epoch(2));
+        // ranks and accumulation split each sorted step as they split a shuffled one
+        var single = new BucketBatchSampler(Durations, 8, seed: 5, numBuckets: 4, sortagradEpochs: 1).Epoch(0).Where(b => b.Length >= 4).ToList();
+        var ranks = Enumerable.Range(0, 2).Select(r => new BucketBatchSampler(Durations, 4, seed: 5, numBuckets: 4, rank: r, worldSize: 2, sortagradEpochs: 1).Epoch(0)).ToList();
+        for (int i = 0; i < single.Count; i++)
+            Assert.Equal(single[i].OrderBy(x => x), ranks.SelectMany(r => r[i]).OrderBy(x => x));
+    }
 }

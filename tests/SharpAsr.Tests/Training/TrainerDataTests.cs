@@ -115,6 +115,25 @@ public sealed class TrainerDataTests(TrainerCorpusFixture fx)
         Assert.Contains("no usable training utterances", e.Message);
     }
 
+    [Fact]
+    public void Sortagrad_TheFirstEpochTrainsShortestBatchFirst_ThenShuffled()
+    {
+        // 24 utterances, batches of 4: 6 a epoch, two epochs
+        var run = new[] { "train.steps=12", "train.batch_size=4", "train.save_every=0", "train.sortagrad=1" };
+        var longest = new List<long>();
+        var log = new List<string>();
+        using (var t = NewTrainer(fx.NewOutputDir("sortagrad"), run, new[] { fx.Corpus.TrainManifest }, log: log))
+        {
+            t.BatchHook = batch => longest.Add(batch.FeatureLengths.ToArray<long>().Max());
+            t.Run();
+        }
+        Assert.Equal(12, longest.Count);
+        Assert.Equal(longest.Take(6).Order(), longest.Take(6));
+        Assert.True(longest[0] < longest[5]);
+        Assert.NotEqual(longest.Skip(6).Order(), longest.Skip(6));
+        Assert.Contains(log, l => l.Contains("shortest batch first (train.sortagrad)"));
+    }
+
     // ---- tar shards ----
 
     [Fact]
@@ -231,5 +250,7 @@ public sealed class TrainerDataTests(TrainerCorpusFixture fx)
         Assert.Contains("train.shard_strategy 'spread'", e.Message);
         e = Assert.Throws<ConfigException>(() => NewTrainer(fx.NewOutputDir("two"), Tarred, new[] { manifest, fx.Corpus.TrainManifest }));
         Assert.Contains("exactly one", e.Message);
+        e = Assert.Throws<ConfigException>(() => NewTrainer(fx.NewOutputDir("sorted"), Tarred.Append("train.sortagrad=1"), new[] { manifest }));
+        Assert.Contains("train.sortagrad 1", e.Message);
     }
 }
