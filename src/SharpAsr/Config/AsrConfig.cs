@@ -130,7 +130,7 @@ public sealed class TrainConfig
     public double MaxDuration { get; set; } = 20;
     /// <summary>Duration buckets of the batch sampler (similar lengths batched together).</summary>
     public int NumBuckets { get; set; } = 8;
-    /// <summary>SortaGrad (Deep Speech 2, ESPnet's <c>sortagrad</c>): the first this many epochs take their batches shortest first instead of shuffled; 0 = off.</summary>
+    /// <summary>SortaGrad (Deep Speech 2; ESPnet's <c>sortagrad</c>): the first this many epochs take the same batches shortest first instead of shuffled (and without the longest batch first); 0 = off. Audio-file manifests only.</summary>
     public int Sortagrad { get; set; }
     /// <summary>Background workers that decode and featurize batches.</summary>
     public int NumWorkers { get; set; } = 1;
