@@ -149,26 +149,6 @@ public static class BeamSearch
                 p.LogProbsFrame = t;
                 return p.LogProbs = scores;
             }
-            // every kept hypothesis is expanded in this frame (by blank at least), so their joint rows go through one
-            // call instead of one call each: the joint's weights are read once per frame, not once per hypothesis
-            void LogProbsTogether(List<Prefix> prefixes)
-            {
-                var todo = prefixes.Where(p => p.LogProbsFrame != t).Distinct().ToList();
-                if (todo.Count < 2) return;
-                foreach (var p in todo) Predict(p);
-                using var s = Torch.NewScope();
-                var rows = Functional.LogSoftmax(model.Joint.Combine(encT, Torch.Cat(todo.Select(p => p.Proj!).ToArray(), 0)), -1).ToFloatArray();
-                int width = rows.Length / todo.Count;
-                for (int i = 0; i < todo.Count; i++)
-                {
-                    var scores = rows[(i * width)..((i + 1) * width)];
-                    if (todo[i].Fused is { } fused)
-                        for (int k = 0; k < blank; k++) scores[k] += fused[k];
-                    todo[i].LogProbsFrame = t;
-                    todo[i].LogProbs = scores;
-                }
-            }
-            LogProbsTogether(kept.Select(h => h.Prefix).ToList());
 
             // prefix merging (Graves eq. in Algorithm 1), longest first so each uses the shorter ones' old scores
             var a = kept.OrderByDescending(h => h.Tokens.Length).Select(h => new Hyp { Prefix = h.Prefix, Frames = h.Frames, Score = h.Score }).ToList();
