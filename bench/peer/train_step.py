@@ -138,10 +138,11 @@ class Decoder(nn.Module):
 class Joint(nn.Module):
     def __init__(s, m):
         super().__init__()
-        s.enc = nn.Linear(m["encoder_out"], m["joint_hidden"])
+        # an LSTM encoder's output is enc_hidden wide (decode_peer's model.json names no encoder_out)
+        s.enc = nn.Linear(m.get("encoder_out", m["enc_hidden"]), m["joint_hidden"])
         s.pred = nn.Linear(m["pred_hidden"], m["joint_hidden"])
         s.joint_net = nn.Sequential(nn.ReLU(), nn.Dropout(0.0), nn.Linear(m["joint_hidden"], m["vocab"] + 1))
-        s.bf16 = m["bf16"]
+        s.bf16 = m.get("bf16", False)
     def forward(s, e, p):
         e, p = s.enc(e).unsqueeze(2), s.pred(p).unsqueeze(1)
         if not s.bf16:
@@ -152,7 +153,7 @@ class Joint(nn.Module):
 class Transducer(nn.Module):
     def __init__(s, m):
         super().__init__()
-        s.encoder = ContextNetEncoder(m) if m["encoder_type"] == "contextnet" else Encoder(m)
+        s.encoder = ContextNetEncoder(m) if m.get("encoder_type") == "contextnet" else Encoder(m)
         s.decoder, s.joint = Decoder(m), Joint(m)
 
 def main():
