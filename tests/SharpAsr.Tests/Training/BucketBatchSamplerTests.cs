@@ -67,7 +67,7 @@ public sealed class BucketBatchSamplerTests
             Assert.Equal(plain.Epoch(epoch).Select(b => string.Join(",", b)).Order(), e.Select(b => string.Join(",", b)).Order());
         }
         Assert.Equal(plain.Epoch(2), sorted.Epoch(2));
-        // ranks and accumulation split each sorted step as they split a shuffled one
+        // ranks split each sorted step as they split a shuffled one
         var single = new BucketBatchSampler(Durations, 8, seed: 5, numBuckets: 4, sortagradEpochs: 1).Epoch(0).Where(b => b.Length >= 4).ToList();
         var ranks = Enumerable.Range(0, 2).Select(r => new BucketBatchSampler(Durations, 4, seed: 5, numBuckets: 4, rank: r, worldSize: 2, sortagradEpochs: 1).Epoch(0)).ToList();
         for (int i = 0; i < single.Count; i++)
