@@ -63,8 +63,9 @@ public sealed class BucketBatchSampler
         }
         List<int[]> all;
         if (epoch < _sortagradEpochs)
-            // shortest first by the batch's longest utterance (its padded length), ties by mean length then first index
-            all = batches.OrderBy(x => x.Max(i => seconds[i])).ThenBy(x => x.Average(i => seconds[i])).ThenBy(x => x.Min()).ToList();
+            // shortest first by the batch's longest utterance (its padded length); OrderBy is stable, so ties keep the
+            // seeded bucket order and the epoch stays deterministic
+            all = batches.OrderBy(x => x.Max(i => seconds[i])).ToList();
         else
         {
             var longest = batches.OrderByDescending(x => x.Max(i => seconds[i])).ThenBy(x => x.Length).First();
