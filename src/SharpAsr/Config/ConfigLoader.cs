@@ -78,8 +78,9 @@ public static class ConfigLoader
         var o = Override.Parse(text);
         ResolveType(schema, o.Keys, o.Kind == OverrideKind.Delete ? o.Text.Trim() : text, root);
         // SharpASR's own keys all exist in the schema, so set, + and ++ all mean "set"; ~ goes back to the default
-        if (o.Kind == OverrideKind.Delete) o.Parent(root, create: false)?.Children.Remove(new YamlScalarNode(o.Keys[^1]));
-        else o.Parent(root, create: true)!.Children[new YamlScalarNode(o.Keys[^1])] = o.Value!;
+        var container = o.Container(root, create: o.Kind != OverrideKind.Delete);
+        if (container is null) return;   // ~ of a key the file never set: already the default
+        o.Write(container);
     }
 
     /// <summary>The schema type at a key path; the tree (as far as it goes) tells a typed section's type for the unknown-key message.</summary>
@@ -87,14 +88,27 @@ public static class ConfigLoader
     {
         var t = type;
         var seen = new List<string>();
+        YamlNode? node = tree;
         foreach (var k in path)
         {
             if (IsFreeForm(t)) return typeof(object);
+            if (ListItemType(t) is { } item)
+            {
+                // Hydra's list index (model.encoder.jasper.0.dropout): the item's schema; the range is checked on the tree
+                if (!int.TryParse(k, System.Globalization.NumberStyles.None, null, out var i))
+                    throw new ConfigException($"override '{context}': '{string.Join('.', seen)}' is a list; '{k}' is not an index into it (write {string.Join('.', seen)}.0, …)");
+                if (node is not YamlSequenceNode s)
+                    throw new ConfigException($"override '{context}': the config does not set '{string.Join('.', seen)}', so it has no item {k} to change; set the whole list ({string.Join('.', seen)}=[…])");
+                seen.Add(k);
+                t = item;
+                node = i < s.Children.Count ? s.Children[i] : null;   // out of range: the override's own error names the list
+                continue;
+            }
             var p = FindProperty(t, k);
-            if (p is null) throw UnknownKey(t, k, string.Join('.', seen), context, TypedSection.Chosen(tree, t));
+            if (p is null) throw UnknownKey(t, k, string.Join('.', seen), context, TypedSection.Chosen(node as YamlMappingNode, t));
             seen.Add(k);
             t = p.PropertyType;
-            tree = tree is not null && tree.Children.TryGetValue(new YamlScalarNode(k), out var child) ? child as YamlMappingNode : null;
+            node = node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(k), out var child) ? child : null;
         }
         return t;
     }
@@ -124,6 +138,11 @@ public static class ConfigLoader
             foreach (var item in seq.Children) Validate(item, elem, path + "[]", dropOtherTypesKeys);
         }
     }
+
+    /// <summary>The item type of a list section (List&lt;T&gt;, T[]), or null.</summary>
+    static Type? ListItemType(Type t) =>
+        t.IsArray ? t.GetElementType() :
+        t.IsGenericType && t.GetGenericTypeDefinition() == typeof(List<>) ? t.GetGenericArguments()[0] : null;
 
     static bool IsScalarType(Type t) => t.IsPrimitive || t == typeof(string) || t == typeof(decimal) || t.IsEnum ||
                                         (Nullable.GetUnderlyingType(t) is { } u && IsScalarType(u));

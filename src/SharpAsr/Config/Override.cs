@@ -40,23 +40,72 @@ public sealed record Override(OverrideKind Kind, string[] Keys, YamlNode? Value,
         return ((YamlMappingNode)stream.Documents[0].RootNode).Children[new YamlScalarNode("v")];
     }
 
-    /// <summary>The mapping that holds the last key; missing mappings are created when <paramref name="create"/>.</summary>
-    public YamlMappingNode? Parent(YamlMappingNode root, bool create)
+    /// <summary>
+    /// The node that holds the last key: a mapping, or a list when the last key is an index into it (Hydra's
+    /// <c>model.encoder.jasper.0.dropout=0.05</c>). A numeric key walks into a list; missing mappings are created when
+    /// <paramref name="create"/> (never list elements: an index must name one the list has).
+    /// </summary>
+    public YamlNode? Container(YamlMappingNode root, bool create)
     {
-        var node = root;
-        foreach (var k in Keys[..^1])
+        YamlNode node = root;
+        for (int i = 0; i < Keys.Length - 1; i++)
         {
-            if (node.Children.TryGetValue(new YamlScalarNode(k), out var child) && child is YamlMappingNode m)
+            var child = node switch
             {
-                node = m;
+                YamlMappingNode m => m.Children.TryGetValue(new YamlScalarNode(Keys[i]), out var c) ? c : null,
+                YamlSequenceNode s => s.Children[Index(s, i)],
+                _ => null,
+            };
+            if (child is YamlMappingNode or YamlSequenceNode)
+            {
+                node = child;
                 continue;
             }
-            if (!create) return null;
+            if (!create || node is not YamlMappingNode parent) return null;
             var fresh = new YamlMappingNode();
-            node.Children[new YamlScalarNode(k)] = fresh;
+            parent.Children[new YamlScalarNode(Keys[i])] = fresh;
             node = fresh;
         }
         return node;
+    }
+
+    /// <summary>The list position <c>Keys[depth]</c> names, or an error naming the list and its length.</summary>
+    int Index(YamlSequenceNode list, int depth)
+    {
+        var at = string.Join('.', Keys[..depth]);
+        if (!int.TryParse(Keys[depth], System.Globalization.NumberStyles.None, null, out var i))
+            throw new ConfigException($"override '{Text}': '{at}' is a list; '{Keys[depth]}' is not an index into it (write {at}.0, {at}.1, …)");
+        if (i >= list.Children.Count)
+            throw new ConfigException($"override '{Text}': '{at}' has {list.Children.Count} item(s), so no index {i} (0 to {list.Children.Count - 1})");
+        return i;
+    }
+
+    /// <summary>Whether the container holds the last key (for a list: whether the index is in range, else an error).</summary>
+    public bool Holds(YamlNode? container) => container switch
+    {
+        YamlMappingNode m => m.Children.ContainsKey(new YamlScalarNode(Keys[^1])),
+        YamlSequenceNode s => Index(s, Keys.Length - 1) >= 0,
+        _ => false,
+    };
+
+    /// <summary>Sets the last key to the value, or removes it for <c>~</c> (from a list: that item; later ones move up).</summary>
+    public void Write(YamlNode container)
+    {
+        switch (container)
+        {
+            case YamlMappingNode m when Kind == OverrideKind.Delete:
+                m.Children.Remove(new YamlScalarNode(Keys[^1]));
+                break;
+            case YamlMappingNode m:
+                m.Children[new YamlScalarNode(Keys[^1])] = Value!;
+                break;
+            case YamlSequenceNode s when Kind == OverrideKind.Delete:
+                s.Children.RemoveAt(Index(s, Keys.Length - 1));
+                break;
+            case YamlSequenceNode s:
+                s.Children[Index(s, Keys.Length - 1)] = Value!;
+                break;
+        }
     }
 
     public string Path => string.Join('.', Keys);
@@ -67,23 +116,20 @@ public sealed record Override(OverrideKind Kind, string[] Keys, YamlNode? Value,
     /// </summary>
     public void ApplyHydra(YamlMappingNode root, string source)
     {
-        var parent = Parent(root, create: Kind is OverrideKind.Add or OverrideKind.Force);
-        var key = new YamlScalarNode(Keys[^1]);
-        bool exists = parent?.Children.ContainsKey(key) == true;
+        var container = Container(root, create: Kind is OverrideKind.Add or OverrideKind.Force);
+        bool exists = Holds(container);
         switch (Kind)
         {
-            case OverrideKind.Delete:
-                if (!exists) throw new ConfigException($"override '{Text}': {source} has no key '{Path}' to remove");
-                parent!.Children.Remove(key);
-                return;
+            case OverrideKind.Delete when !exists:
+                throw new ConfigException($"override '{Text}': {source} has no key '{Path}' to remove");
             case OverrideKind.Set when !exists:
                 throw new ConfigException($"override '{Text}': {source} has no key '{Path}'" +
-                    (Suggest.Nearest(Keys[^1], parent?.Children.Keys.Select(k => ((YamlScalarNode)k).Value ?? "") ?? Array.Empty<string>()) is { } near
+                    (Suggest.Nearest(Keys[^1], (container as YamlMappingNode)?.Children.Keys.Select(k => ((YamlScalarNode)k).Value ?? "") ?? Array.Empty<string>()) is { } near
                         ? $"; did you mean '{string.Join('.', Keys[..^1].Append(near))}'?" : "") +
                     $" (to add a new key write +{Path}=…)");
             case OverrideKind.Add when exists:
                 throw new ConfigException($"override '{Text}': {source} already has '{Path}' (write {Path}=… to change it, or ++{Path}=…)");
         }
-        parent!.Children[key] = Value!;
+        Write(container!);
     }
 }

@@ -35,6 +35,27 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void ListIndexOverridesAddressOneItem()
+    {
+        var path = Path.Combine(TrainerCorpusFixture.RepoRoot, "configs", "demo-quick.yaml");
+        var c = AsrConfig.Load(path, new[] { "model.encoder.jasper.1.dropout=0.2", "model.encoder.jasper.3.filters=128" });
+        var blocks = c.Model.Encoder.Jasper!;
+        Assert.Equal((0.2, 128), (blocks[1].Dropout, blocks[3].Filters));
+        Assert.Equal((0.05, 256), (blocks[2].Dropout, blocks[2].Filters));   // the other blocks as the file has them
+        Assert.Equal(new[] { 0.8, 0.98 }, ConfigLoader.LoadFromString<AsrConfig>(Yaml, new[] { "optim.betas.1=0.98" }).Optim.Betas);
+        var unset = Assert.Throws<ConfigException>(() => AsrConfig.Load(path, new[] { "optim.betas.1=0.98" }));
+        Assert.Contains("the config does not set 'optim.betas', so it has no item 1 to change; set the whole list (optim.betas=[…])", unset.Message);
+        Assert.Equal(3, AsrConfig.Load(path, new[] { "~model.encoder.jasper.3" }).Model.Encoder.Jasper!.Count);
+
+        var typo = Assert.Throws<ConfigException>(() => AsrConfig.Load(path, new[] { "model.encoder.jasper.0.dropuot=0" }));
+        Assert.Contains("did you mean 'model.encoder.jasper.0.dropout'?", typo.Message);
+        var range = Assert.Throws<ConfigException>(() => AsrConfig.Load(path, new[] { "model.encoder.jasper.4.dropout=0" }));
+        Assert.Contains("'model.encoder.jasper' has 4 item(s), so no index 4 (0 to 3)", range.Message);
+        var name = Assert.Throws<ConfigException>(() => AsrConfig.Load(path, new[] { "model.encoder.jasper.last.dropout=0" }));
+        Assert.Contains("'model.encoder.jasper' is a list; 'last' is not an index into it", name.Message);
+    }
+
+    [Fact]
     public void UnknownKeyInTheFileIsAnError()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString<AsrConfig>("train:\n  batch_sise: 4\n"));

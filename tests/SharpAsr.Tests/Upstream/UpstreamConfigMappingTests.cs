@@ -138,6 +138,23 @@ public class UpstreamConfigMappingTests
     }
 
     [Fact]
+    public void HydraListIndex_SetsRemovesAndInterpolatesOneJasperBlock()
+    {
+        // NeMo users address one block of a list as Hydra does: model.encoder.jasper.3.filters=48
+        var run = Load(ContextNet, "trainer.max_steps=3", "model.encoder.jasper.3.filters=48", "model.encoder.jasper.0.dropout=0.05",
+                       "~model.encoder.jasper.22");
+        var e = run.Config.Model.Encoder;
+        Assert.Equal((22, 48, 0.05), (e.Jasper!.Count, e.Jasper[3].Filters, e.Jasper[0].Dropout));
+        Assert.Equal(16, e.Jasper[4].Filters);
+        var range = Assert.Throws<ConfigException>(() => Load(ContextNet, "trainer.max_steps=3", "model.encoder.jasper.23.filters=8"));
+        Assert.Contains("'model.encoder.jasper' has 23 item(s), so no index 23 (0 to 22)", range.Message);
+        var name = Assert.Throws<ConfigException>(() => Load(ContextNet, "trainer.max_steps=3", "model.encoder.jasper.first.filters=8"));
+        Assert.Contains("'model.encoder.jasper' is a list; 'first' is not an index into it", name.Message);
+        var interpolated = Load(ContextNet, "trainer.max_steps=3", "model.encoder.jasper.0.filters=${model.encoder.jasper.22.filters}");
+        Assert.Equal(32, interpolated.Config.Model.Encoder.Jasper![0].Filters);
+    }
+
+    [Fact]
     public void MissingMandatoryValuesAndDownloadsAreClearErrors()
     {
         var dir = Assert.Throws<InvalidDataException>(() => TrainingConfigFile.Load(File(Conformer), new[] { "trainer.max_steps=3" }));
