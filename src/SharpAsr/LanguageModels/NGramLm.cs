@@ -34,7 +34,20 @@ public sealed class NGramLm
         TokenCount = tokenCount;
         UnknownLogProb = unknownLogProb;
         _grams = grams.ToArray();
+        _successors = _grams.Select(Successors).ToArray();
     }
+
+    /// <summary>
+    /// Per order n (index n−1): each stored context of n−1 words → the tokens stored after it and their ln p. Beam
+    /// search asks for every token after a context; most have no n-gram at the longer orders, and walking a context's
+    /// few stored successors costs less than looking each token up there in vain.
+    /// </summary>
+    readonly Dictionary<UInt128, (int[] Words, float[] LogProbs)>[] _successors;
+
+    static Dictionary<UInt128, (int[] Words, float[] LogProbs)> Successors(Dictionary<UInt128, (float LogProb, float Backoff)> grams) =>
+        grams.GroupBy(e => e.Key >> 16).ToDictionary(
+            g => g.Key,
+            g => (g.Select(e => (int)(ulong)(e.Key & 0xFFFF) - 1).ToArray(), g.Select(e => e.Value.LogProb).ToArray()));
 
     /// <summary>Entries of order n (1 … Order).</summary>
     public IReadOnlyDictionary<UInt128, (float LogProb, float Backoff)> Grams(int n) => _grams[n - 1];
@@ -62,7 +75,8 @@ public sealed class NGramLm
     /// <summary>
     /// ln p(w | history) for every token w (not &lt;/s&gt;) into <paramref name="logProbs"/>, each exactly as
     /// <see cref="LogProb(ReadOnlySpan{int}, int)"/> gives it, but looking up the history's contexts and their
-    /// back-off weights once for all tokens instead of once per token: beam search scores every token after each prefix.
+    /// back-off weights once for all tokens, and walking each context's stored successors instead of looking up every
+    /// token at every order: beam search scores every token after each prefix.
     /// </summary>
     public void TokenLogProbs(ReadOnlySpan<int> history, Span<double> logProbs)
     {
@@ -79,17 +93,23 @@ public sealed class NGramLm
             backoffs[k - 1] = _grams[k - 1].TryGetValue(contexts[k], out var c) ? backoffs[k] + c.Backoff : backoffs[k];
         }
         contexts[0] = 0;
-        for (int w = 0; w < TokenCount; w++)
+        // each token takes the longest order that stores it after the history, as LogProb's search finds it
+        Span<bool> found = stackalloc bool[TokenCount];
+        int left = TokenCount;
+        for (int k = n; k >= 0 && left > 0; k--)
         {
-            double logProb = backoffs[0] + UnknownLogProb;
-            for (int k = n; k >= 0; k--)
-                if (_grams[k].TryGetValue((contexts[k] << 16) | (UInt128)(uint)(w + 1), out var e))
-                {
-                    logProb = backoffs[k] + e.LogProb;
-                    break;
-                }
-            logProbs[w] = logProb;
+            if (!_successors[k].TryGetValue(contexts[k], out var next)) continue;
+            for (int i = 0; i < next.Words.Length; i++)
+            {
+                int w = next.Words[i];
+                if (w >= TokenCount || found[w]) continue;               // </s>, or a longer n-gram already had it
+                logProbs[w] = backoffs[k] + next.LogProbs[i];
+                found[w] = true;
+                left--;
+            }
         }
+        for (int w = 0; w < TokenCount; w++)
+            if (!found[w]) logProbs[w] = backoffs[0] + UnknownLogProb;
     }
 
     /// <summary>ARPA's back-off rule over the tables of orders 1 … <paramref name="order"/>.</summary>
