@@ -2,7 +2,8 @@
 # Training step (forward, RNN-T loss, backward, AdamW) of the same model, weights and batch in
 # SharpASR and in PyTorch + torchaudio, one thread each (THREADS=N for more), in one run; checks the first loss agrees.
 # Usage: bench/train-step.sh [config] [batch] [frames] [tokens] [steps] [--precision bf16] [overrides...]
-# (an LSTM or a contextnet encoder, e.g. configs/demo-quick.yaml; bf16 only where the CPU has bf16 instructions)
+# (an LSTM or a contextnet encoder, an LSTM or a stateless predictor, e.g. configs/demo-quick.yaml; bf16 only where the
+# CPU has bf16 instructions)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/bench/cpu-env.sh"

@@ -63,6 +63,7 @@ File.WriteAllText(Path.Combine(outDir, "model.json"), JsonSerializer.Serialize(n
     feature_dim = featureDim, vocab, enc_hidden = cfg.Model.Encoder.Hidden, pre_layers = cfg.Model.Encoder.PreLayers,
     post_layers = cfg.Model.Encoder.PostLayers, stack = cfg.Model.Encoder.StackTimeFactor, embed = cfg.Model.Predictor.EmbedDim,
     pred_hidden = cfg.Model.Predictor.Hidden, pred_layers = cfg.Model.Predictor.Layers, joint_hidden = cfg.Model.Joint.Hidden,
+    predictor_type = cfg.Model.Predictor.Type, context_size = cfg.Model.Predictor.ContextSize, pred_out = model.Predictor.OutputDim,
     lr = cfg.Optim.Lr, weight_decay = cfg.Optim.WeightDecay, parameters = model.ParameterCount,
     encoder_type = cfg.Model.Encoder.Type, encoder_out = model.Encoder.OutputDim, activation = cfg.Model.Encoder.Activation,
     se_reduction_ratio = cfg.Model.Encoder.SeReductionRatio,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""PyTorch + torchaudio peer of bench/TrainStepBench: the same transducer (an LSTM or a contextnet encoder; same
-layer names, sizes and initial weights, read from the safetensors file SharpASR wrote), the same batch, one
-training step (forward, torchaudio rnnt_loss, backward, AdamW) timed the same way. With "bf16" in model.json the
-convolutions and the joint run in bf16 with fp32 weights, cast per call as SharpASR's train.precision bf16 does.
+"""PyTorch + torchaudio peer of bench/TrainStepBench: the same transducer (an LSTM or a contextnet encoder, an LSTM or
+a stateless predictor; same layer names, sizes and initial weights, read from the safetensors file SharpASR wrote), the
+same batch, one training step (forward, torchaudio rnnt_loss, backward, AdamW) timed the same way. With "bf16" in
+model.json the convolutions and the joint run in bf16 with fp32 weights, cast per call as SharpASR's train.precision bf16
+does.
 Usage: train_step.py DIR [--steps N] [--threads T]"""
 import argparse, json, resource, struct, time
 import torch, torch.nn as nn, torchaudio
@@ -135,12 +136,25 @@ class Decoder(nn.Module):
         y, _ = s.prediction.dec_rnn.lstm(x)
         return y.masked_fill(torch.arange(x.size(1)).unsqueeze(0).ge((lengths + 1).unsqueeze(1)).unsqueeze(2), 0)
 
+class StatelessDecoder(nn.Module):
+    """icefall's stateless predictor, as SharpASR's StatelessPredictor: an embedding (blank's row zero), a depthwise
+    convolution over the last context_size tokens (left-padded with zeros: causal), ReLU."""
+    def __init__(s, m):
+        super().__init__()
+        s.blank, s.context = m["vocab"], m["context_size"]
+        s.embedding = nn.Embedding(m["vocab"] + 1, m["embed"], padding_idx=m["vocab"])
+        s.conv = nn.Conv1d(m["embed"], m["embed"], s.context, groups=m["embed"], bias=False)
+    def forward(s, targets, lengths):
+        start = torch.full((targets.size(0), 1), s.blank, dtype=torch.long)
+        e = s.embedding(torch.cat([start, targets.clamp(0, s.blank)], 1)).transpose(1, 2)
+        return nn.functional.relu(s.conv(nn.functional.pad(e, (s.context - 1, 0)))).transpose(1, 2)
+
 class Joint(nn.Module):
     def __init__(s, m):
         super().__init__()
         # an LSTM encoder's output is enc_hidden wide (decode_peer's model.json names no encoder_out)
         s.enc = nn.Linear(m.get("encoder_out", m["enc_hidden"]), m["joint_hidden"])
-        s.pred = nn.Linear(m["pred_hidden"], m["joint_hidden"])
+        s.pred = nn.Linear(m.get("pred_out", m["pred_hidden"]), m["joint_hidden"])
         s.joint_net = nn.Sequential(nn.ReLU(), nn.Dropout(0.0), nn.Linear(m["joint_hidden"], m["vocab"] + 1))
         s.bf16 = m.get("bf16", False)
     def forward(s, e, p):
@@ -154,7 +168,8 @@ class Transducer(nn.Module):
     def __init__(s, m):
         super().__init__()
         s.encoder = ContextNetEncoder(m) if m.get("encoder_type") == "contextnet" else Encoder(m)
-        s.decoder, s.joint = Decoder(m), Joint(m)
+        s.decoder = StatelessDecoder(m) if m.get("predictor_type") == "stateless" else Decoder(m)
+        s.joint = Joint(m)
 
 def main():
     ap = argparse.ArgumentParser()
