@@ -5,6 +5,7 @@ using SharpAsr.Decoding;
 using SharpAsr.Inference;
 using SharpAsr.Metrics;
 using SharpAsr.Training;
+using SharpTorch;
 
 namespace SharpAsr.Demo;
 
@@ -24,9 +25,11 @@ public sealed class DemoReport
     public required LmFusion Lm { get; init; }
 
     /// <summary>
-    /// Decodes every (set, search) pair on <paramref name="workers"/> threads, each with its own copy of the model:
-    /// decoding is one thread of libtorch and OpenBLAS, so on two cores one thread leaves a core idle. Each pair is
-    /// decoded whole by one worker in a fixed batch plan, so the table does not depend on the number of workers.
+    /// Decodes every (set, search) pair on <paramref name="workers"/> threads, each with its own copy of the model and
+    /// one libtorch thread: each worker's small per-hypothesis ops would otherwise each start a team of libtorch's
+    /// threads, and two workers' teams on two cores wait on each other (a stateless predictor's convolution took the
+    /// beam searches twice as long). Each pair is decoded whole by one worker in a fixed batch plan, so the table does
+    /// not depend on the number of workers.
     /// </summary>
     /// <param name="progress">called (from a worker) as each pair finishes</param>
     public static DemoReport Evaluate(string modelFile, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm, int workers,
@@ -56,10 +59,16 @@ public sealed class DemoReport
                 progress?.Invoke($"{sets[set].Name} {searches[search].Name}: WER {r.Errors.Wer:P2} ({r.DecodeSeconds:F0} s)");
             }
         }
-        var threads = Enumerable.Range(0, Math.Clamp(workers, 1, jobs.Length))
-            .Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
-        try { Task.WaitAll(threads); }
+        int libtorchThreads = Torch.NumThreads;      // process-wide: set for the workers, restored after
+        Torch.NumThreads = 1;
+        try
+        {
+            var threads = Enumerable.Range(0, Math.Clamp(workers, 1, jobs.Length))
+                .Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+            Task.WaitAll(threads);
+        }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0) { throw e.InnerExceptions[0]; }
+        finally { Torch.NumThreads = libtorchThreads; }
 
         var rows = new List<Row>();
         for (int s = 0; s < sets.Count; s++)

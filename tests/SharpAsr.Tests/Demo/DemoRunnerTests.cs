@@ -22,7 +22,9 @@ public class DemoRunnerTests
         {
             var printed = new List<string>();
             var o = SmallDemo(root);
+            int libtorchThreads = SharpTorch.Torch.NumThreads;
             Assert.Equal(0, DemoRunner.Run(o, printed.Add));
+            Assert.Equal(libtorchThreads, SharpTorch.Torch.NumThreads);   // the evaluation's one thread per worker is undone
 
             var report = File.ReadAllText(Path.Combine(root, "report.md"));
             foreach (var set in new[] { "dev_grammar", "dev_open", "test_grammar", "test_open", "test_engine", "test_engine_rhvoice", "test_open_padded", "test_open_reverb", "test_open_phone" })
