@@ -95,7 +95,7 @@ public static class ConfigLoader
             if (ListItemType(t) is { } item)
             {
                 // Hydra's list index (model.encoder.jasper.0.dropout): the item's schema; the range is checked on the tree
-                if (!int.TryParse(k, System.Globalization.NumberStyles.None, null, out var i))
+                if (!Override.IsIndex(k, out var i))
                     throw new ConfigException($"override '{context}': '{string.Join('.', seen)}' is a list; '{k}' is not an index into it (write {string.Join('.', seen)}.0, …)");
                 if (node is not YamlSequenceNode s)
                     throw new ConfigException($"override '{context}': the config does not set '{string.Join('.', seen)}', so it has no item {k} to change; set the whole list ({string.Join('.', seen)}=[…])");

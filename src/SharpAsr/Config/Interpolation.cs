@@ -42,7 +42,7 @@ public static partial class Interpolation
             foreach (var key in path.Split('.'))
             {
                 if (node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var child)) node = child;
-                else if (node is YamlSequenceNode s && int.TryParse(key, System.Globalization.NumberStyles.None, null, out var i) && i < s.Children.Count)
+                else if (node is YamlSequenceNode s && Override.IsIndex(key, out var i) && i < s.Children.Count)
                     node = s.Children[i];   // OmegaConf's list index: ${model.encoder.jasper.0.filters}
                 else throw new ConfigException($"{source}: {where}: '${{{path}}}' refers to a key the file does not have");
             }

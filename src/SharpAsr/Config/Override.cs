@@ -69,11 +69,15 @@ public sealed record Override(OverrideKind Kind, string[] Keys, YamlNode? Value,
         return node;
     }
 
+    /// <summary>Whether a dotted key is a list index as Hydra writes one (<c>0</c>, <c>1</c>, …: digits only).</summary>
+    internal static bool IsIndex(string key, out int index) =>
+        int.TryParse(key, System.Globalization.NumberStyles.None, null, out index);
+
     /// <summary>The list position <c>Keys[depth]</c> names, or an error naming the list and its length.</summary>
     int Index(YamlSequenceNode list, int depth)
     {
         var at = string.Join('.', Keys[..depth]);
-        if (!int.TryParse(Keys[depth], System.Globalization.NumberStyles.None, null, out var i))
+        if (!IsIndex(Keys[depth], out var i))
             throw new ConfigException($"override '{Text}': '{at}' is a list; '{Keys[depth]}' is not an index into it (write {at}.0, {at}.1, …)");
         if (i >= list.Children.Count)
             throw new ConfigException($"override '{Text}': '{at}' has {list.Children.Count} item(s), so no index {i} (0 to {list.Children.Count - 1})");
