@@ -19,11 +19,12 @@ internal sealed class DecodingFlags
     readonly Option<double> _ilmWeight = new("--ilm-weight") { Description = "with --lm: weight of the predictor's own LM subtracted per token (internal LM estimation; NeMo's hat_ilm_weight)", DefaultValueFactory = _ => LmFusionDefaults.IlmWeight };
     readonly Option<string?> _lexicon = new("--lexicon") { Description = "with --lm: a text file of the words hypotheses may spell (e.g. the LM's training text); other words pay --lexicon-penalty" };
     readonly Option<double> _lexiconPenalty = new("--lexicon-penalty") { Description = "with --lexicon: log-probability lost per word not in the lexicon (1e9 forbids them)", DefaultValueFactory = _ => LmFusionDefaults.LexiconPenalty };
+    readonly Option<string> _speeds = new("--speeds") { Description = "test-time augmentation: decode the audio at each of these speeds too (comma-separated, e.g. 0.9,1,1.1; resampled as training's speed perturbation) and keep the hypothesis all of them score best; about as many times the decoding time as speeds", DefaultValueFactory = _ => "1" };
     readonly Option<double> _lmBeta = new("--lm-beta") { Description = "bonus per token with the LM, against its pull to short outputs", DefaultValueFactory = _ => LmFusionDefaults.Beta };
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta, _ilmWeight, _lexicon, _lexiconPenalty }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { Model, _beam, _strategy, _maxSymbols, _lengthNorm, _batch, _lm, _lmAlpha, _lmBeta, _ilmWeight, _lexicon, _lexiconPenalty, _speeds }) cmd.Options.Add(o);
     }
 
     /// <summary>Loads --lm (over the loaded model's tokens) into the options; nothing without --lm.</summary>
@@ -48,9 +49,16 @@ internal sealed class DecodingFlags
             BeamSize = p.GetValue(_beam), Strategy = p.GetValue(_strategy)!, MaxSymbolsPerFrame = p.GetValue(_maxSymbols),
             LengthNormalization = p.GetValue(_lengthNorm), BatchSize = p.GetValue(_batch), Timestamps = timestamps,
         };
+        o.Speeds = ParseSpeeds(p.GetValue(_speeds)!);
+        o.ValidateSpeeds();
         if (o.BeamSize < 1) throw new ArgumentException($"--beam must be at least 1 (got {o.BeamSize})");
         o.ToDecoding().Validate();
         if (o.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1 (got {o.BatchSize})");
         return o;
     }
+
+    static double[] ParseSpeeds(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .Select(part => double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            ? s : throw new ArgumentException($"--speeds {text}: '{part}' is not a number (give speeds such as 0.9,1,1.1)"))
+        .ToArray();
 }

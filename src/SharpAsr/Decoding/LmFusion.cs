@@ -80,6 +80,17 @@ public sealed class LmFusion
     /// <summary>α · ln p_LM(&lt;/s&gt; | &lt;s&gt; tokens), less the lexicon's penalty for a last word outside it: what a hypothesis gains or loses by ending here.</summary>
     public double EndScore(int[] tokens) => Alpha * Lm.LogProb(History(tokens), Lm.EndOfSentence) + (Lexicon?.EndPenalty(tokens) ?? 0);
 
+    /// <summary>
+    /// What fusion adds to a whole hypothesis: α · ln p_LM of its tokens and end, β per token and the lexicon's penalties
+    /// (not the internal LM, which needs the predictor). A beam hypothesis's score is its transducer log-probability plus this.
+    /// </summary>
+    public double SequenceScore(int[] tokens)
+    {
+        double score = EndScore(tokens);
+        for (int k = 0; k < tokens.Length; k++) score += TokenScores(tokens[..k])[tokens[k]];
+        return score;
+    }
+
     /// <summary>&lt;s&gt; and the tokens, cut to the last Order − 1 words: all the LM can see.</summary>
     int[] History(int[] tokens)
     {

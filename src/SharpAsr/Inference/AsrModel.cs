@@ -123,14 +123,33 @@ public sealed class AsrModel : IDisposable
         if (audio.Count == 0) return Array.Empty<Transcription>();
         using var scope = Torch.NewScope();
         using var noGrad = Torch.NoGrad();
+        var decoding = o.ToDecoding();
+        Hypothesis[][] nbest;
+        if (o.Speeds is [1.0])
+        {
+            var (enc, encLengths) = Encode(audio);
+            nbest = TransducerDecoding.Decode(Model, enc, encLengths, decoding);
+        }
+        else
+        {
+            o.ValidateSpeeds();
+            int rate = Config.Preprocessor.SampleRate;
+            // a speed s plays the audio s times as fast: read at s × the rate, resampled to the rate (training's speed perturbation)
+            var views = o.Speeds.Select(s => Encode(s == 1.0 ? audio : audio.Select(a => AudioReader.Resample(a, rate * s, rate)).ToArray())).ToArray();
+            nbest = SpeedEnsemble.Decode(Model, views, o.Speeds, decoding);
+        }
+        return nbest.Select((list, b) => ToTranscription(list, o) with { Duration = (double)audio[b].Length / Config.Preprocessor.SampleRate }).ToArray();
+    }
+
+    /// <summary>The encoder output [B, T, D] and valid frames [B] of a batch of mono samples.</summary>
+    (Tensor Encoded, Tensor Lengths) Encode(IReadOnlyList<float[]> audio)
+    {
         int max = audio.Max(a => a.Length);
         var flat = new float[audio.Count * max];
         for (int b = 0; b < audio.Count; b++) audio[b].CopyTo(flat, b * max);
         var samples = Torch.FromArray<float>(flat, new long[] { audio.Count, max }, DType.Float32, Device);
         var (features, frames) = Featurizer.Forward(samples, Torch.Tensor(audio.Select(a => (long)a.Length).ToArray()));
-        var (enc, encLengths) = Model.Encode(features.Transpose(1, 2).Contiguous(), frames.To(Device));
-        var nbest = TransducerDecoding.Decode(Model, enc, encLengths, o.ToDecoding());
-        return nbest.Select((list, b) => ToTranscription(list, o) with { Duration = (double)audio[b].Length / Config.Preprocessor.SampleRate }).ToArray();
+        return Model.Encode(features.Transpose(1, 2).Contiguous(), frames.To(Device));
     }
 
     /// <summary>Text, timings and alternatives of an n-best list (best first).</summary>

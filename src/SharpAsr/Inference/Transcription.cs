@@ -27,6 +27,22 @@ public sealed class TranscribeOptions
     /// <summary>An n-gram language model fused into the beam search (<see cref="LanguageModelFiles"/> loads or builds one).</summary>
     public LmFusion? Lm { get; set; }
 
+    /// <summary>
+    /// Test-time augmentation: decode the audio at each of these speeds (resampled as training's speed perturbation, e.g.
+    /// 0.9, 1, 1.1) and keep the hypothesis that all of them score best (<see cref="Decoding.SpeedEnsemble"/>); about
+    /// as many times the decoding time as speeds. Just 1 (the default) decodes the audio as it is.
+    /// </summary>
+    public IReadOnlyList<double> Speeds { get; set; } = [1.0];
+
+    /// <summary>Checks <see cref="Speeds"/>: 1–9 distinct speeds, each in [0.5, 2].</summary>
+    public void ValidateSpeeds()
+    {
+        if (Speeds.Count is < 1 or > 9) throw new ArgumentException($"speeds: give 1 to 9 speeds (got {Speeds.Count})");
+        foreach (var s in Speeds)
+            if (!(s >= 0.5 && s <= 2)) throw new ArgumentException($"speeds: {s} is outside [0.5, 2] (speeds are factors such as 0.9 or 1.1)");
+        if (Speeds.Distinct().Count() != Speeds.Count) throw new ArgumentException($"speeds: {string.Join(",", Speeds)} repeats a speed");
+    }
+
     public DecodingOptions ToDecoding() => new()
     {
         Strategy = BeamSize > 1 ? Strategy : "greedy",
