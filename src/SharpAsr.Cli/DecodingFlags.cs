@@ -49,16 +49,21 @@ internal sealed class DecodingFlags
             BeamSize = p.GetValue(_beam), Strategy = p.GetValue(_strategy)!, MaxSymbolsPerFrame = p.GetValue(_maxSymbols),
             LengthNormalization = p.GetValue(_lengthNorm), BatchSize = p.GetValue(_batch), Timestamps = timestamps,
         };
-        o.Speeds = ParseSpeeds(p.GetValue(_speeds)!);
-        o.ValidateSpeeds();
+        o.Speeds = ParseSpeeds("--speeds", p.GetValue(_speeds)!);
         if (o.BeamSize < 1) throw new ArgumentException($"--beam must be at least 1 (got {o.BeamSize})");
         o.ToDecoding().Validate();
         if (o.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1 (got {o.BatchSize})");
         return o;
     }
 
-    static double[] ParseSpeeds(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-        .Select(part => double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s)
-            ? s : throw new ArgumentException($"--speeds {text}: '{part}' is not a number (give speeds such as 0.9,1,1.1)"))
-        .ToArray();
+    /// <summary>Comma-separated speeds (e.g. 0.9,1,1.1), checked as <see cref="TranscribeOptions.ValidateSpeeds"/> checks them.</summary>
+    public static double[] ParseSpeeds(string flag, string text)
+    {
+        var speeds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s)
+                ? s : throw new ArgumentException($"{flag} {text}: '{part}' is not a number (give speeds such as 0.9,1,1.1)"))
+            .ToArray();
+        new TranscribeOptions { Speeds = speeds }.ValidateSpeeds();
+        return speeds;
+    }
 }

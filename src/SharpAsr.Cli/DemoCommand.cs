@@ -26,8 +26,13 @@ internal static class DemoCommand
             Description = "training processes, data-parallel over the config's global batch; one process trains with 2 libtorch threads " +
                           "(default: the recipe's, quick 1, full 2, at most one per core)",
         };
+        var speeds = new Option<string>("--speeds")
+        {
+            Description = "the report's fourth search: beam search with the LM at each of these speeds, keeping the hypothesis all score best (1: no fourth search)",
+            DefaultValueFactory = _ => "0.9,1,1.1",
+        };
         var rest = new Argument<string[]>("overrides") { Description = "dotted config overrides", Arity = ArgumentArity.ZeroOrMore };
-        foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps, nproc }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { recipe, output, config, utterances, grammarShare, steps, nproc, speeds }) cmd.Options.Add(o);
         cmd.Arguments.Add(rest);
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -42,6 +47,7 @@ internal static class DemoCommand
                     GrammarShare = parse.GetValue(grammarShare) ?? new DemoCorpusOptions().GrammarShare,
                 },
                 Steps = parse.GetValue(steps),
+                Speeds = DecodingFlags.ParseSpeeds("--speeds", parse.GetValue(speeds)!),
                 Overrides = CliErrors.CheckOverrides(parse.GetValue(rest) ?? Array.Empty<string>(), cmd.Options.Select(x => x.Name)),
                 Ranks = parse.GetValue(nproc) ?? Math.Min(r.Processes, Environment.ProcessorCount),
                 // ranks 1 … N−1: this command again, with torchrun's variables (below, they take the RunRank path)

@@ -11,18 +11,21 @@ namespace SharpAsr.Demo;
 
 /// <summary>
 /// The demo's one report: every dev and test set of the corpus decoded by the exported model (the file the user
-/// gets) greedily, with beam search, and with beam search and the n-gram language model, WER and CER, and each set
-/// that mixes engines also per engine (or, for the telephone set, per codec), as a markdown table, and each set's 95 %
-/// bootstrap interval of the WER with the LM.
+/// gets) greedily, with beam search, with beam search and the n-gram language model, and with those at several speeds
+/// (<see cref="SpeedEnsemble"/>), WER and CER, and each set that mixes engines also per engine (or, for the telephone
+/// set, per codec), as a markdown table, and each set's 95 % bootstrap interval of the WER of the last search.
 /// </summary>
 public sealed class DemoReport
 {
-    public sealed record Row(CorpusSet Set, string Part, ValidationResult Greedy, ValidationResult Beam, ValidationResult BeamLm);
+    /// <summary>A set's (or part's) results; <see cref="BeamLmSpeeds"/> is null when the report decodes at one speed.</summary>
+    public sealed record Row(CorpusSet Set, string Part, ValidationResult Greedy, ValidationResult Beam, ValidationResult BeamLm, ValidationResult? BeamLmSpeeds);
 
     public required IReadOnlyList<Row> Sets { get; init; }
     public required int BeamSize { get; init; }
     public required int LmBeamSize { get; init; }
     public required LmFusion Lm { get; init; }
+    /// <summary>The speeds of the last search (just 1: no such search).</summary>
+    public required IReadOnlyList<double> Speeds { get; init; }
 
     /// <summary>
     /// Decodes every (set, search) pair on <paramref name="workers"/> threads, each with its own copy of the model and
@@ -32,14 +35,20 @@ public sealed class DemoReport
     /// not depend on the number of workers.
     /// </summary>
     /// <param name="progress">called (from a worker) as each pair finishes</param>
-    public static DemoReport Evaluate(string modelFile, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm, int workers,
-        Action<string>? progress = null)
+    /// <param name="speeds">with more than the speed 1, a fourth search: beam search with the LM at these speeds</param>
+    public static DemoReport Evaluate(string modelFile, DemoCorpus.Result corpus, int beamSize, int lmBeamSize, LmFusion lm, IReadOnlyList<double> speeds,
+        int workers, Action<string>? progress = null)
     {
         var sets = corpus.Dev.Concat(corpus.Tests).ToList();
-        (int Beam, LmFusion? Lm, string Name)[] searches = [(1, null, "greedy"), (beamSize, null, $"beam {beamSize}"), (lmBeamSize, lm, $"beam {lmBeamSize} + LM")];
-        // the widest search first, so that the last pairs to start are the short ones and no worker waits long alone
+        bool ensemble = speeds is not [1.0];
+        (int Beam, LmFusion? Lm, IReadOnlyList<double> Speeds, string Name)[] searches =
+        [
+            (1, null, [1.0], "greedy"), (beamSize, null, [1.0], $"beam {beamSize}"), (lmBeamSize, lm, [1.0], $"beam {lmBeamSize} + LM"),
+            .. ensemble ? [(lmBeamSize, lm, speeds, SpeedsName(lmBeamSize, speeds))] : Array.Empty<(int, LmFusion?, IReadOnlyList<double>, string)>(),
+        ];
+        // the slowest search first, so that the last pairs to start are the short ones and no worker waits long alone
         var jobs = (from set in Enumerable.Range(0, sets.Count) from search in Enumerable.Range(0, searches.Length) select (set, search))
-            .OrderByDescending(j => searches[j.search].Beam * (searches[j.search].Lm != null ? 2 : 1)).ThenBy(j => j.set).ToArray();
+            .OrderByDescending(j => searches[j.search].Beam * (searches[j.search].Lm != null ? 2 : 1) * searches[j.search].Speeds.Count).ThenBy(j => j.set).ToArray();
         var results = new EvaluationResult[sets.Count, searches.Length];
         int next = -1;
         void Work()
@@ -52,7 +61,7 @@ public sealed class DemoReport
                 var options = new TranscribeOptions
                 {
                     BeamSize = searches[search].Beam, Strategy = train.FinalBeamStrategy, MaxSymbolsPerFrame = train.MaxSymbolsPerFrame,
-                    Lm = searches[search].Lm,
+                    Lm = searches[search].Lm, Speeds = searches[search].Speeds,
                 };
                 var r = Evaluator.Evaluate(model, sets[set].Manifest, options, samples: 4);
                 results[set, search] = r;
@@ -74,18 +83,22 @@ public sealed class DemoReport
         for (int s = 0; s < sets.Count; s++)
         {
             var (greedy, withBeam, withLm) = (Whole(sets[s], results[s, 0]), Whole(sets[s], results[s, 1]), Whole(sets[s], results[s, 2]));
-            rows.Add(new Row(sets[s], "all", greedy, withBeam, withLm));
+            var atSpeeds = ensemble ? Whole(sets[s], results[s, 3]) : null;
+            rows.Add(new Row(sets[s], "all", greedy, withBeam, withLm, atSpeeds));
             // a set that mixes engines (or codecs) also gets a row per engine (codec), from the same utterances' errors
             var byPart = PartOfEachLine(sets[s].Manifest);
             if (byPart.Values.Distinct().Count() < 2) continue;
             foreach (var part in byPart.Values.Distinct().Order(StringComparer.Ordinal))
             {
                 var ids = byPart.Where(kv => kv.Value == part).Select(kv => kv.Key).ToHashSet();
-                rows.Add(new Row(sets[s], part, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids)));
+                rows.Add(new Row(sets[s], part, Part(greedy, ids), Part(withBeam, ids), Part(withLm, ids), atSpeeds is null ? null : Part(atSpeeds, ids)));
             }
         }
-        return new DemoReport { Sets = rows, BeamSize = beamSize, LmBeamSize = lmBeamSize, Lm = lm };
+        return new DemoReport { Sets = rows, BeamSize = beamSize, LmBeamSize = lmBeamSize, Lm = lm, Speeds = speeds };
     }
+
+    static string SpeedsName(int beam, IReadOnlyList<double> speeds) =>
+        $"beam {beam} + LM, speeds {string.Join("/", speeds.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)))}";
 
     static ValidationResult Whole(CorpusSet set, EvaluationResult r) =>
         new(set.Name, r.Errors.Wer, r.Errors.Cer, double.NaN, r.Utterances, r.Samples)
@@ -124,19 +137,27 @@ public sealed class DemoReport
         {
             var sb = new StringBuilder();
             var lm = $"beam {LmBeamSize} + LM";
-            sb.AppendLine($"| set | part | held out | utterances | words | greedy WER | beam {BeamSize} WER | {lm} WER | greedy CER | beam {BeamSize} CER | {lm} CER |");
-            sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            bool ensemble = Speeds is not [1.0];
+            var speeds = SpeedsName(LmBeamSize, Speeds);
+            var (wer, cer, rule) = ensemble
+                ? ($" | {lm} WER | {speeds} WER", $" | {lm} CER | {speeds} CER", " ---: | ---: |")
+                : ($" | {lm} WER", $" | {lm} CER", " ---: |");
+            sb.AppendLine($"| set | part | held out | utterances | words | greedy WER | beam {BeamSize} WER{wer} | greedy CER | beam {BeamSize} CER{cer} |");
+            sb.AppendLine($"| --- | --- | --- | ---: | ---: | ---: | ---: |{rule} ---: | ---: |{rule}");
             foreach (var r in Sets)
+            {
+                var (w, c) = r.BeamLmSpeeds is { } e ? ($"{r.BeamLm.Wer:P2} | {e.Wer:P2}", $"{r.BeamLm.Cer:P2} | {e.Cer:P2}") : ($"{r.BeamLm.Wer:P2}", $"{r.BeamLm.Cer:P2}");
                 sb.AppendLine($"| {r.Set.Name} | {r.Part} | {(r.Part == "all" ? r.Set.HeldOut : "")} | {r.Greedy.Utterances} | {r.Greedy.Words.ReferenceLength} | " +
-                              $"{r.Greedy.Wer:P2} | {r.Beam.Wer:P2} | {r.BeamLm.Wer:P2} | {r.Greedy.Cer:P2} | {r.Beam.Cer:P2} | {r.BeamLm.Cer:P2} |");
+                              $"{r.Greedy.Wer:P2} | {r.Beam.Wer:P2} | {w} | {r.Greedy.Cer:P2} | {r.Beam.Cer:P2} | {c} |");
+            }
             sb.AppendLine();
             // how far each figure could move with another draw of utterances: two runs' differences inside it say little
             var intervals = Sets.Where(r => r.Part == "all").Select(r =>
             {
-                var (low, high) = BootstrapInterval.Wer(r.BeamLm.PerUtterance);
+                var (low, high) = BootstrapInterval.Wer((r.BeamLmSpeeds ?? r.BeamLm).PerUtterance);
                 return $"{r.Set.Name} {low:P1}–{high:P1}";
             });
-            sb.AppendLine($"95 % intervals of the {lm} WER (bootstrap over each set's utterances): {string.Join(", ", intervals)}.");
+            sb.AppendLine($"95 % intervals of the {(ensemble ? speeds : lm)} WER (bootstrap over each set's utterances): {string.Join(", ", intervals)}.");
             sb.AppendLine();
             sb.AppendLine(string.Format(System.Globalization.CultureInfo.InvariantCulture,
                 "LM: a {0}-gram model over the tokens of the training split's text (lm_text.txt), fused with alpha {1} and beta {2}{3}.",

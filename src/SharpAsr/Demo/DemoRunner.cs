@@ -26,6 +26,12 @@ public sealed class DemoOptions
     /// beam 4 to 16 moved it less than a point (docs/demo.md).
     /// </summary>
     public int LmBeamSize { get; set; } = 16;
+    /// <summary>
+    /// The speeds of the report's fourth search, beam search with the LM at each speed and the hypothesis they score best
+    /// (<see cref="SpeedEnsemble"/>; just 1: no fourth search). On the demo's held-out sets 0.9, 1 and 1.1 took 1.2–3.9
+    /// points off the third column, for about twice its decoding time (docs/decoding.md).
+    /// </summary>
+    public IReadOnlyList<double> Speeds { get; set; } = [0.9, 1.0, 1.1];
     /// <summary>Order of the token n-gram LM built from the training split's text and fused into the third column.</summary>
     public int LmOrder { get; set; } = 7;
     public double LmAlpha { get; set; } = LmFusionDefaults.Alpha;
@@ -51,7 +57,7 @@ public sealed class DemoOptions
 /// <summary>
 /// The newcomer's first command: synthesise (once, cached) the demo corpus, train on it with validation and
 /// checkpoints, export a .sasr model and build an n-gram LM, evaluate every held-out set with them greedily, with beam
-/// search and with beam search and the LM, write the report and print how to use them.
+/// search, with beam search and the LM, and with those at three speeds, write the report and print how to use them.
 /// </summary>
 public static class DemoRunner
 {
@@ -99,7 +105,7 @@ public static class DemoRunner
         int workers = Math.Max(1, o.EvaluationWorkers ?? Environment.ProcessorCount);
         print($"demo: evaluating {modelFile} on every dev and test set, {workers} at a time …");
         var printLock = new object();
-        var report = DemoReport.Evaluate(modelFile, corpus, o.BeamSize, o.LmBeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta, lexicon: lexicon), workers,
+        var report = DemoReport.Evaluate(modelFile, corpus, o.BeamSize, o.LmBeamSize, new LmFusion(lm, o.LmAlpha, o.LmBeta, lexicon: lexicon), o.Speeds, workers,
             line => { lock (printLock) print($"demo:   {line}"); });
         var evalSeconds = clock.Elapsed.TotalSeconds - synthesisSeconds - trainSeconds;
 
@@ -119,7 +125,8 @@ public static class DemoRunner
         var firstOpen = ManifestReader.Read(example.Set.Manifest).Entries[0];
         sb.AppendLine($"try it: ./sharpasr transcribe --model {modelFile} {firstOpen.AudioPath}");
         sb.AppendLine($"        (it says \"{firstOpen.Text}\", in a voice the model never heard)");
-        sb.AppendLine($"   or: ./sharpasr transcribe --model {modelFile} --beam {o.LmBeamSize} --lm {lmFile}{(lexicon != null ? $" --lexicon {wordsFile}" : "")} {firstOpen.AudioPath}");
+        var speeds = o.Speeds is [1.0] ? "" : $" --speeds {string.Join(",", o.Speeds.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)))}";
+        sb.AppendLine($"   or: ./sharpasr transcribe --model {modelFile} --beam {o.LmBeamSize} --lm {lmFile}{(lexicon != null ? $" --lexicon {wordsFile}" : "")}{speeds} {firstOpen.AudioPath}");
         sb.AppendLine($"logs: {modelDir}/training_log_*.txt    TensorBoard: tensorboard --logdir {Path.Combine(modelDir, "tensorboard")}");
         sb.AppendLine($"wall time: {clock.Elapsed.TotalSeconds:F0} s (synthesis {synthesisSeconds:F0} s, training {trainSeconds:F0} s, evaluation and export {evalSeconds:F0} s)");
         print(sb.ToString());

@@ -33,9 +33,9 @@ public class DemoRunnerTests
             foreach (var codec in new[] { "g711-alaw", "g711-mulaw", "gsm-fr" })
                 Assert.Contains($"| test_open_phone | {codec} |", report);
             Assert.DoesNotContain("| test_open_phone | espeak-ng |", report);
-            Assert.Contains("| beam 2 WER | beam 3 + LM WER |", report);
+            Assert.Contains("| beam 2 WER | beam 3 + LM WER | beam 3 + LM, speeds 0.9/1/1.1 WER |", report);
             Assert.Contains("LM: a 7-gram model over the tokens of the training split's text", report);
-            Assert.Matches(@"95 % intervals of the beam 3 \+ LM WER \(bootstrap over each set's utterances\): dev_grammar [0-9.]+ %–[0-9.]+ %, dev_open ", report);
+            Assert.Matches(@"95 % intervals of the beam 3 \+ LM, speeds 0\.9/1/1\.1 WER \(bootstrap over each set's utterances\): dev_grammar [0-9.]+ %–[0-9.]+ %, dev_open ", report);
             // a set that mixes engines gets a row per engine, cut from the same decoding: the parts add up to the set
             var rows = report.Split('\n').Where(l => l.StartsWith("| dev_") || l.StartsWith("| test_")).Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).ToList();
             var mixed = rows.Where(r => r[2] != "all").GroupBy(r => r[1]).ToList();
@@ -45,7 +45,7 @@ public class DemoRunnerTests
                 var all = rows.Single(r => r[1] == parts.Key && r[2] == "all");
                 Assert.Equal(int.Parse(all[4]), parts.Sum(p => int.Parse(p[4])));     // utterances
                 Assert.Equal(int.Parse(all[5]), parts.Sum(p => int.Parse(p[5])));     // words
-                for (int column = 6; column <= 8; column++)                             // word errors, each search
+                for (int column = 6; column <= 9; column++)                             // word errors, each search
                     Assert.Equal(Errors(all, column), parts.Sum(p => Errors(p, column)));
             }
             var model = Path.Combine(root, "model", "tiny.sasr");
@@ -56,7 +56,7 @@ public class DemoRunnerTests
             Assert.Contains($"cpu: {DemoRunner.SingleProcessThreads} libtorch thread(s)", output);
             Assert.Contains($"./sharpasr transcribe --model {model} ", output);
             var words = Path.Combine(root, "model", "words.txt");
-            Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} --lexicon {words} ", output);
+            Assert.Contains($"./sharpasr transcribe --model {model} --beam 3 --lm {lm} --lexicon {words} --speeds 0.9,1,1.1 ", output);
             using var asr = AsrModel.Load(model);
             var audio = Directory.GetFiles(Path.Combine(root, "corpus", "audio", "test_open"), "*.wav").Order().First();
             Assert.NotNull(asr.Transcribe(audio));
@@ -74,9 +74,9 @@ public class DemoRunnerTests
             var pieces = Enumerable.Range(0, asr.Tokenizer.VocabSize).Select(asr.Tokenizer.IdToPiece).ToList();
             var fusion = new SharpAsr.Decoding.LmFusion(arpa, o.LmAlpha, o.LmBeta,
                 lexicon: SharpAsr.Decoding.Lexicon.Load(words, pieces, o.LexiconPenalty!.Value, asr.Normalizer.Normalize));
-            var one = DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 1).Markdown;
+            var one = DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, o.Speeds, workers: 1).Markdown;
             Assert.Contains(one, report);
-            Assert.Equal(one, DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, workers: 3).Markdown);
+            Assert.Equal(one, DemoReport.Evaluate(model, corpus, o.BeamSize, o.LmBeamSize, fusion, o.Speeds, workers: 3).Markdown);
         }
         finally { Directory.Delete(root, true); }
     }
