@@ -13,7 +13,7 @@ internal static class DemoCommand
         var cmd = new Command("demo", "synthesise a speech corpus with six engines (espeak-ng, flite, MBROLA, Pico, festival, RHVoice), train a small model on it, report WER on held-out sentences, voices and engines (greedy, beam, beam + LM)");
         var recipe = new Option<string>("--recipe")
         {
-            Description = "quick (about 18 minutes on 2 cores the first time, 10 with the corpus cached) or full (about an hour, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
+            Description = "quick (about 13–20 minutes on 2 cores the first time, 10–11 with the corpus cached) or full (about an hour, the best numbers)", DefaultValueFactory = _ => DemoRecipe.Quick.Name,
         };
         recipe.AcceptOnlyFromAmong(DemoRecipe.All.Select(r => r.Name).ToArray());
         var output = new Option<string?>("--output-dir") { Description = "corpus, model, logs (default: the recipe's, demo-out or demo-full-out)" };

@@ -9,7 +9,7 @@ namespace SharpAsr.Decoding;
 /// its n-best. Every proposed sequence is then scored under every view with its exact transducer log-likelihood
 /// (<see cref="SequenceScorer"/>); its score is the mean over the views plus what LM fusion adds to a whole hypothesis
 /// (<see cref="LmFusion.SequenceScore"/>), and the best wins. The views err differently, so their average is an ensemble
-/// of one model: on the demo's held-out sets speeds 0.9, 1 and 1.1 took 1.2–3.9 points of WER off beam 16 with the LM
+/// of one model: on the demo's open-text sets speeds 0.9, 1 and 1.1 took 1–4 points of WER off beam 16 with the LM
 /// (docs/decoding.md).
 /// </summary>
 public static class SpeedEnsemble

@@ -1,7 +1,7 @@
 namespace SharpAsr.Demo;
 
 /// <summary>
-/// The demo's two recipes: <c>quick</c>, the quick-start command (about 18 minutes on two cores the first time, 10 with the corpus cached), and <c>full</c>,
+/// The demo's two recipes: <c>quick</c>, the quick-start command (about 13–20 minutes on two cores the first time, 10–11 with the corpus cached), and <c>full</c>,
 /// about an hour on two cores of a Zen 4 (50 minutes of training on two processes) for the best numbers. Each names its model config (under <c>configs/</c>), how many
 /// training utterances to synthesise, where to write and how many training processes it uses by default (<c>--nproc</c>).
 /// </summary>

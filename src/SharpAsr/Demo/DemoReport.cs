@@ -13,7 +13,7 @@ namespace SharpAsr.Demo;
 /// The demo's one report: every dev and test set of the corpus decoded by the exported model (the file the user
 /// gets) greedily, with beam search, with beam search and the n-gram language model, and with those at several speeds
 /// (<see cref="SpeedEnsemble"/>), WER and CER, and each set that mixes engines also per engine (or, for the telephone
-/// set, per codec), as a markdown table, and each set's 95 % bootstrap interval of the WER of the last search.
+/// set, per codec), as a markdown table, and each set's 95 % bootstrap interval of the WER with the LM (at one speed and at several).
 /// </summary>
 public sealed class DemoReport
 {

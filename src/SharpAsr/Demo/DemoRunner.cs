@@ -28,8 +28,8 @@ public sealed class DemoOptions
     public int LmBeamSize { get; set; } = 16;
     /// <summary>
     /// The speeds of the report's fourth search, beam search with the LM at each speed and the hypothesis they score best
-    /// (<see cref="SpeedEnsemble"/>), on <see cref="DemoReport.SpeedSets"/> (just 1: no fourth search). On the demo's held-out sets 0.9, 1 and 1.1 took 1.2–3.9
-    /// points off the third column, for about twice its decoding time (docs/decoding.md).
+    /// (<see cref="SpeedEnsemble"/>), on <see cref="DemoReport.SpeedSets"/> (just 1: no fourth search). On the demo's open-text sets 0.9, 1 and 1.1 took 1–4
+    /// points off the third column, for about four times its decoding time (docs/decoding.md).
     /// </summary>
     public IReadOnlyList<double> Speeds { get; set; } = [0.9, 1.0, 1.1];
     /// <summary>Order of the token n-gram LM built from the training split's text and fused into the third column.</summary>

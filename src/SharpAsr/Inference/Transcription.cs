@@ -29,8 +29,8 @@ public sealed class TranscribeOptions
 
     /// <summary>
     /// Test-time augmentation: decode the audio at each of these speeds (resampled as training's speed perturbation, e.g.
-    /// 0.9, 1, 1.1) and keep the hypothesis that all of them score best (<see cref="Decoding.SpeedEnsemble"/>); about
-    /// as many times the decoding time as speeds. Just 1 (the default) decodes the audio as it is.
+    /// 0.9, 1, 1.1) and keep the hypothesis that all of them score best (<see cref="Decoding.SpeedEnsemble"/>): a search
+    /// per speed, and scoring. Just 1 (the default) decodes the audio as it is.
     /// </summary>
     public IReadOnlyList<double> Speeds { get; set; } = [1.0];
 
