@@ -14,7 +14,7 @@ internal static class TranscribeCommand
         var inputs = new Argument<string[]>("inputs") { Description = "audio files, folders (searched recursively) and .json manifests", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "JSON lines: audio_filepath, pred_text, score, duration" };
         var timestamps = new Option<bool>("--timestamps") { Description = "add each token's start time in seconds (implies --json)" };
-        var nbest = new Option<int>("--nbest") { Description = "add the K best beam hypotheses, best first, as nbest: [{text, score}] (implies --json; K ≤ --beam), e.g. to rescore them with another LM" };
+        var nbest = new Option<int>("--nbest") { Description = "add the K best beam hypotheses, best first, as nbest: [{text, score}] (implies --json; K ≤ --beam, or --beam × the number of --speeds), e.g. to rescore them with another LM" };
         flags.AddTo(cmd);
         cmd.Options.Add(json);
         cmd.Options.Add(timestamps);
@@ -25,8 +25,10 @@ internal static class TranscribeCommand
             bool withTimes = p.GetValue(timestamps);
             var options = flags.Options(p, withTimes);
             options.NBest = p.GetValue(nbest);
-            if (options.NBest < 0 || options.NBest > options.BeamSize || (options.NBest > 0 && options.BeamSize < 2))
-                throw new ArgumentException($"--nbest {options.NBest}: give 1 … --beam ({options.BeamSize}) with a beam of 2 or more");
+            // with several speeds each speed's beam proposes: up to beam × speeds hypotheses
+            int most = options.BeamSize * options.Speeds.Count;
+            if (options.NBest < 0 || options.NBest > most || (options.NBest > 0 && options.BeamSize < 2))
+                throw new ArgumentException($"--nbest {options.NBest}: give 1 … --beam × speeds ({most}) with a beam of 2 or more");
             var audio = AudioInputs.Expand(p.GetValue(inputs)!);
             using var model = AsrModel.Load(p.GetValue(flags.Model)!);
             flags.AddLanguageModel(p, options, model);

@@ -167,12 +167,20 @@ public class SpeedEnsembleTests(TrainedTinyModel trained)
     }
 
     [Fact]
-    public void EvaluateTakesSpeedsAndNamesABadOne()
+    public void EvaluateAndTranscribeTakeSpeedsAndNameABadOne()
     {
         var r = SharpAsr.Tests.Docs.DocWorkspace.RunCli(Path.GetTempPath(),
             ["evaluate", "--model", trained.Checkpoint, "--manifest", trained.TestManifest, "--beam", "2", "--speeds", "0.9,1,1.1", "--worst", "0"]);
         Assert.True(r.Code == 0, r.Error);
         Assert.Contains("WER: ", r.Output);
+        // each speed's beam proposes, so the n-best may hold up to beam × speeds hypotheses
+        var nbest = SharpAsr.Tests.Docs.DocWorkspace.RunCli(Path.GetTempPath(),
+            ["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--speeds", "0.9,1.1", "--nbest", "4"]);
+        Assert.True(nbest.Code == 0, nbest.Error);
+        Assert.Contains("\"nbest\":", nbest.Output);
+        var tooMany = SharpAsr.Tests.Docs.DocWorkspace.RunCli(Path.GetTempPath(),
+            ["transcribe", "--model", trained.Checkpoint, trained.TestAudio[0], "--beam", "2", "--speeds", "0.9,1.1", "--nbest", "5"]);
+        Assert.Contains("give 1 … --beam × speeds (4)", tooMany.Error);
         var bad = SharpAsr.Tests.Docs.DocWorkspace.RunCli(Path.GetTempPath(),
             ["evaluate", "--model", trained.Checkpoint, "--manifest", trained.TestManifest, "--speeds", "0.9,fast"]);
         Assert.NotEqual(0, bad.Code);
