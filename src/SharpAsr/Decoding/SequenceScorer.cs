@@ -13,16 +13,44 @@ namespace SharpAsr.Decoding;
 /// </summary>
 public static class SequenceScorer
 {
-    const int FramesPerChunk = 32;
+    const long FramesPerChunk = 32;
+    const long JointElements = 16_000_000;      // 64 MB of the joint's hidden layer at once
 
     /// <param name="encoderOut">one utterance's encoder output [T, D] (frames past <paramref name="frames"/> are ignored).</param>
     /// <param name="sequences">token sequences (blank excluded), scored independently.</param>
     /// <param name="lm">with an internal-LM weight, each token also loses λ · ln p_ILM as in beam search; otherwise unused.</param>
-    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null)
+    /// <param name="latticeNodes">
+    /// the most lattice nodes (sequences × frames × (tokens + 1)) scored at once; more are scored in groups of sequences.
+    /// Each node holds two floats and, in the recursion, four doubles: the default bounds that to about 200 MB, which a
+    /// long recording's n-best would pass many times over (48 hypotheses of 5 minutes: 10⁹ nodes).
+    /// </param>
+    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null,
+        long latticeNodes = 8_000_000)
     {
         if (sequences.Count == 0) return [];
         if (encoderOut.Dim != 2) throw new ArgumentException($"sequence scoring takes one utterance's encoder output [T, D], got [{string.Join(", ", encoderOut.Shape)}]");
         if (frames < 1 || frames > encoderOut.Size(0)) throw new ArgumentException($"sequence scoring: {frames} frames, the encoder output holds {encoderOut.Size(0)}");
+        var scores = new double[sequences.Count];
+        // groups in the given order, each as many sequences as fit (at least one)
+        for (int start = 0; start < sequences.Count;)
+        {
+            int count = 0;
+            long longest = 0;
+            while (start + count < sequences.Count)
+            {
+                long next = Math.Max(longest, sequences[start + count].Length);
+                if (count > 0 && (count + 1) * frames * (next + 1) > latticeNodes) break;
+                longest = next;
+                count++;
+            }
+            ScoreGroup(model, encoderOut, frames, sequences.Skip(start).Take(count).ToArray(), lm).CopyTo(scores, start);
+            start += count;
+        }
+        return scores;
+    }
+
+    static double[] ScoreGroup(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm)
+    {
         using var scope = Torch.NewScope();
         using var noGrad = Torch.NoGrad();
         int n = sequences.Count, maxU = Math.Max(1, sequences.Max(s => s.Length)), u1 = maxU + 1;
@@ -74,13 +102,16 @@ public static class SequenceScorer
         var labelIndex = Torch.FromArray<long>(labelAt, new long[] { n * u1 }, DType.Int64, device);
         var blanks = new List<Tensor>();
         var labels = new List<Tensor>();
-        for (long t0 = 0; t0 < frames; t0 += FramesPerChunk)
+        // frames per pass of the joint: its hidden layer is [frames, prefixes, J]; at most FramesPerChunk, fewer for long sequences
+        long chunk = Math.Clamp(JointElements / (prefixProj.Size(0) * prefixProj.Size(1)), 1, FramesPerChunk);
+        for (long t0 = 0; t0 < frames; t0 += chunk)
         {
-            long c = Math.Min(FramesPerChunk, frames - t0);
+            long c = Math.Min(chunk, frames - t0);
+            using var chunkScope = Torch.NewScope();     // the joint's hidden layer and log-probs go with each chunk
             var logits = model.Joint.Combine(encProj.Narrow(0, t0, c).Unsqueeze(1), prefixProj.Unsqueeze(0));    // [c, prefixes, V+1]
             var logProbs = Functional.LogSoftmax(logits.To(DType.Float32), -1).Reshape(c, -1);
-            blanks.Add(logProbs.IndexSelect(1, blankIndex).Reshape(c, n, u1));
-            labels.Add(logProbs.IndexSelect(1, labelIndex).Reshape(c, n, u1));
+            blanks.Add(logProbs.IndexSelect(1, blankIndex).Reshape(c, n, u1).MoveToOuterScope());
+            labels.Add(logProbs.IndexSelect(1, labelIndex).Reshape(c, n, u1).MoveToOuterScope());
         }
         // [T, n, U+1] → [n, T, U+1]
         var blankLogProbs = Torch.Cat(blanks, 0).Permute(1, 0, 2).Contiguous();
