@@ -1,4 +1,3 @@
-using SharpAsr.Losses;
 using SharpAsr.Models;
 using SharpTorch;
 
@@ -7,9 +6,10 @@ namespace SharpAsr.Decoding;
 /// <summary>
 /// The exact transducer log-likelihood ln P(y | x) of whole token sequences, every alignment summed (the negative RNN-T
 /// loss), for rescoring hypotheses against encoder frames other than those that found them
-/// (<see cref="SpeedEnsemble"/>). The joint runs once per frame and distinct prefix of the sequences, a few frames at a
-/// time, and only the blank's and the next token's log-probabilities are kept: memory grows with frames × tokens, not
-/// with frames × tokens × joint width.
+/// (<see cref="SpeedEnsemble"/>). The joint runs once per frame and distinct prefix of the sequences (the hypotheses of a
+/// beam share most of theirs), a few frames at a time, and the forward recursion over the lattice follows it frame by
+/// frame on the host, so memory grows with the sequences' tokens, not with frames × tokens: a long recording's n-best
+/// is scored in the memory of one frame's lattice column per hypothesis.
 /// </summary>
 public static class SequenceScorer
 {
@@ -19,46 +19,19 @@ public static class SequenceScorer
     /// <param name="encoderOut">one utterance's encoder output [T, D] (frames past <paramref name="frames"/> are ignored).</param>
     /// <param name="sequences">token sequences (blank excluded), scored independently.</param>
     /// <param name="lm">with an internal-LM weight, each token also loses λ · ln p_ILM as in beam search; otherwise unused.</param>
-    /// <param name="latticeNodes">
-    /// the most lattice nodes (sequences × frames × (tokens + 1)) scored at once; more are scored in groups of sequences.
-    /// Each node holds two floats and, in the recursion, four doubles: the default bounds that to about 200 MB, which a
-    /// long recording's n-best would pass many times over (48 hypotheses of 5 minutes: 10⁹ nodes).
-    /// </param>
-    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null,
-        long latticeNodes = 8_000_000)
+    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null)
     {
         if (sequences.Count == 0) return [];
         if (encoderOut.Dim != 2) throw new ArgumentException($"sequence scoring takes one utterance's encoder output [T, D], got [{string.Join(", ", encoderOut.Shape)}]");
         if (frames < 1 || frames > encoderOut.Size(0)) throw new ArgumentException($"sequence scoring: {frames} frames, the encoder output holds {encoderOut.Size(0)}");
-        var scores = new double[sequences.Count];
-        // groups in the given order, each as many sequences as fit (at least one)
-        for (int start = 0; start < sequences.Count;)
-        {
-            int count = 0;
-            long longest = 0;
-            while (start + count < sequences.Count)
-            {
-                long next = Math.Max(longest, sequences[start + count].Length);
-                if (count > 0 && (count + 1) * frames * (next + 1) > latticeNodes) break;
-                longest = next;
-                count++;
-            }
-            ScoreGroup(model, encoderOut, frames, sequences.Skip(start).Take(count).ToArray(), lm).CopyTo(scores, start);
-            start += count;
-        }
-        return scores;
-    }
-
-    static double[] ScoreGroup(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm)
-    {
         using var scope = Torch.NewScope();
         using var noGrad = Torch.NoGrad();
         int n = sequences.Count, maxU = Math.Max(1, sequences.Max(s => s.Length)), u1 = maxU + 1;
         int blank = (int)model.Blank, vocab = blank + 1;
         var device = encoderOut.Device;
-        // Hypotheses of one beam share most of their prefixes, and the joint's output at (t, prefix) is the same for all
-        // that share it: run it once per distinct prefix (a node of their trie), then pick each lattice node's blank and
-        // next-token log-probabilities out of those rows. node[i, u] is the prefix y_i[..u] (past the end: the whole y_i).
+        // The joint's output at (t, prefix) is the same for every sequence that shares the prefix: run it once per
+        // distinct prefix (a node of the sequences' trie), then pick each lattice node's blank and next-token
+        // log-probabilities out of those rows. node[i, u] is the prefix y_i[..u] (past the end: the whole y_i).
         var trie = new Dictionary<(int Parent, int Token), int>();
         var representative = new List<int> { 0 };                 // per trie node, a flat (i, u) of the predictor output that spells it
         var node = new int[n * u1];
@@ -100,25 +73,43 @@ public static class SequenceScorer
         var encProj = model.Joint.ProjectEncoder(encoderOut.Narrow(0, 0, frames));                               // [T, J]
         var blankIndex = Torch.FromArray<long>(blankAt, new long[] { n * u1 }, DType.Int64, device);
         var labelIndex = Torch.FromArray<long>(labelAt, new long[] { n * u1 }, DType.Int64, device);
-        var blanks = new List<Tensor>();
-        var labels = new List<Tensor>();
+
+        // Forward recursion, frame by frame: α(t, u) = logaddexp(α(t−1, u) + blank(t−1, u), α(t, u−1) + label(t, u−1)),
+        // α(0, 0) = 0, and ln P(y) = α(T−1, U) + blank(T−1, U). Only the last frame's α and blanks are kept.
+        var alpha = new double[n * u1];
+        var lastBlank = new float[n * u1];
         // frames per pass of the joint: its hidden layer is [frames, prefixes, J]; at most FramesPerChunk, fewer for long sequences
         long chunk = Math.Clamp(JointElements / (prefixProj.Size(0) * prefixProj.Size(1)), 1, FramesPerChunk);
         for (long t0 = 0; t0 < frames; t0 += chunk)
         {
             long c = Math.Min(chunk, frames - t0);
-            using var chunkScope = Torch.NewScope();     // the joint's hidden layer and log-probs go with each chunk
-            var logits = model.Joint.Combine(encProj.Narrow(0, t0, c).Unsqueeze(1), prefixProj.Unsqueeze(0));    // [c, prefixes, V+1]
-            var logProbs = Functional.LogSoftmax(logits.To(DType.Float32), -1).Reshape(c, -1);
-            blanks.Add(logProbs.IndexSelect(1, blankIndex).Reshape(c, n, u1).MoveToOuterScope());
-            labels.Add(logProbs.IndexSelect(1, labelIndex).Reshape(c, n, u1).MoveToOuterScope());
+            float[] blanks, labels;
+            using (Torch.NewScope())     // the joint's hidden layer and log-probs go with each chunk
+            {
+                var logits = model.Joint.Combine(encProj.Narrow(0, t0, c).Unsqueeze(1), prefixProj.Unsqueeze(0));    // [c, prefixes, V+1]
+                var logProbs = Functional.LogSoftmax(logits.To(DType.Float32), -1).Reshape(c, -1);
+                blanks = logProbs.IndexSelect(1, blankIndex).ToFloatArray();                                          // [c, n·(U+1)]
+                labels = logProbs.IndexSelect(1, labelIndex).ToFloatArray();
+            }
+            for (int k = 0; k < c; k++)
+            {
+                int offset = k * n * u1;
+                for (int i = 0; i < n; i++)
+                {
+                    int a = i * u1, len = sequences[i].Length;
+                    // this frame's column: arriving by the previous frame's blank, then moving up by this frame's labels
+                    alpha[a] = t0 + k == 0 ? 0 : alpha[a] + lastBlank[a];
+                    for (int u = 1; u <= len; u++)
+                    {
+                        double stay = t0 + k == 0 ? double.NegativeInfinity : alpha[a + u] + lastBlank[a + u];
+                        alpha[a + u] = TransducerDecoding.LogAddExp(stay, alpha[a + u - 1] + labels[offset + a + u - 1]);
+                    }
+                }
+                Array.Copy(blanks, offset, lastBlank, 0, n * u1);
+            }
         }
-        // [T, n, U+1] → [n, T, U+1]
-        var blankLogProbs = Torch.Cat(blanks, 0).Permute(1, 0, 2).Contiguous();
-        var labelLogProbs = Torch.Cat(labels, 0).Permute(1, 0, 2).Contiguous();
-        var loss = RnntLoss.FromLogProbs(blankLogProbs, labelLogProbs, Enumerable.Repeat(frames, n).ToArray(), lengths,
-            new RnntLossOptions { Reduction = RnntReduction.None }, out _).ToDoubleArray();
-        var scores = loss.Select(l => -l).ToArray();
+        var scores = new double[n];
+        for (int i = 0; i < n; i++) scores[i] = alpha[i * u1 + sequences[i].Length] + lastBlank[i * u1 + sequences[i].Length];
         if (lm?.InternalLmPenalties(model.Joint, predProj, blank) is { } ilm)
             for (int i = 0; i < n; i++)
                 for (int u = 0; u < sequences[i].Length; u++)
