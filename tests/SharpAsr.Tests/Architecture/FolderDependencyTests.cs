@@ -25,7 +25,7 @@ public class FolderDependencyTests
         ["Models"] = ["Config", "Text"],
         ["Losses"] = ["Config", "Models"],
         ["LanguageModels"] = [],
-        ["Decoding"] = ["LanguageModels", "Losses", "Models"],
+        ["Decoding"] = ["LanguageModels", "Models"],
         ["Checkpoints"] = ["Config", "Text"],
         ["Caiman"] = ["Config", "Data", "Features"],
         ["Nemo"] = ["Checkpoints", "Config", "Data", "Features", "Models", "Text"],
