@@ -19,7 +19,7 @@ internal sealed class DecodingFlags
     readonly Option<double> _ilmWeight = new("--ilm-weight") { Description = "with --lm: weight of the predictor's own LM subtracted per token (internal LM estimation; NeMo's hat_ilm_weight)", DefaultValueFactory = _ => LmFusionDefaults.IlmWeight };
     readonly Option<string?> _lexicon = new("--lexicon") { Description = "with --lm: a text file of the words hypotheses may spell (e.g. the LM's training text); other words pay --lexicon-penalty" };
     readonly Option<double> _lexiconPenalty = new("--lexicon-penalty") { Description = "with --lexicon: log-probability lost per word not in the lexicon (1e9 forbids them)", DefaultValueFactory = _ => LmFusionDefaults.LexiconPenalty };
-    readonly Option<string> _speeds = new("--speeds") { Description = "test-time augmentation: decode the audio at each of these speeds too (comma-separated, e.g. 0.9,1,1.1; resampled as training's speed perturbation) and keep the hypothesis all of them score best; about as many times the decoding time as speeds, for segments (the score of a hypothesis costs frames × tokens)", DefaultValueFactory = _ => "1" };
+    readonly Option<string> _speeds = new("--speeds") { Description = "test-time augmentation: decode the audio at each of these speeds too (comma-separated, e.g. 0.9,1,1.1; resampled as training's speed perturbation) and keep the hypothesis all of them score best; about as many times the decoding time as speeds", DefaultValueFactory = _ => "1" };
     readonly Option<double> _lmBeta = new("--lm-beta") { Description = "bonus per token with the LM, against its pull to short outputs", DefaultValueFactory = _ => LmFusionDefaults.Beta };
 
     public void AddTo(Command cmd)

@@ -19,7 +19,13 @@ public static class SequenceScorer
     /// <param name="encoderOut">one utterance's encoder output [T, D] (frames past <paramref name="frames"/> are ignored).</param>
     /// <param name="sequences">token sequences (blank excluded), scored independently.</param>
     /// <param name="lm">with an internal-LM weight, each token also loses λ · ln p_ILM as in beam search; otherwise unused.</param>
-    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null)
+    /// <param name="tokenFrames">
+    /// per sequence, a frame of each token (e.g. where a search emitted it); a sequence longer than 2 × <paramref name="bandTokens"/>
+    /// then sums only the alignments within ± <paramref name="bandTokens"/> tokens of it, so that a long recording's
+    /// score costs frames × band, not frames × tokens. Null: every alignment of every sequence.
+    /// </param>
+    public static double[] LogLikelihoods(Transducer model, Tensor encoderOut, long frames, IReadOnlyList<int[]> sequences, LmFusion? lm = null,
+        IReadOnlyList<int[]>? tokenFrames = null, int bandTokens = 50)
     {
         if (sequences.Count == 0) return [];
         if (encoderOut.Dim != 2) throw new ArgumentException($"sequence scoring takes one utterance's encoder output [T, D], got [{string.Join(", ", encoderOut.Shape)}]");
@@ -55,54 +61,67 @@ public static class SequenceScorer
                 node[i * u1 + u] = at;
             }
         }
-        // flat index into [prefix node, vocab] of each lattice node's blank and of its next token (blank past the end)
-        var blankAt = new long[n * u1];
-        var labelAt = new long[n * u1];
-        for (int i = 0; i < n; i++)
-            for (int u = 0; u <= maxU; u++)
-            {
-                long row = (long)node[i * u1 + u] * vocab;
-                blankAt[i * u1 + u] = row + blank;
-                labelAt[i * u1 + u] = row + (u < sequences[i].Length ? sequences[i][u] : blank);
-            }
         var lengths = sequences.Select(s => (long)s.Length).ToArray();
         var predProj = model.Joint.ProjectPredictor(model.Predictor.Forward(
             Torch.FromArray<long>(padded, new long[] { n, maxU }, DType.Int64, device), Torch.Tensor(lengths).To(device)))
             .Reshape(n * u1, -1);                                                                                  // [n·(U+1), J]
         var prefixProj = predProj.IndexSelect(0, Torch.FromArray<long>(representative.Select(r => (long)r).ToArray(), new long[] { representative.Count }, DType.Int64, device));
         var encProj = model.Joint.ProjectEncoder(encoderOut.Narrow(0, 0, frames));                               // [T, J]
-        var blankIndex = Torch.FromArray<long>(blankAt, new long[] { n * u1 }, DType.Int64, device);
-        var labelIndex = Torch.FromArray<long>(labelAt, new long[] { n * u1 }, DType.Int64, device);
+        var band = new Band(sequences, tokenFrames, bandTokens, frames);
 
         // Forward recursion, frame by frame: α(t, u) = logaddexp(α(t−1, u) + blank(t−1, u), α(t, u−1) + label(t, u−1)),
-        // α(0, 0) = 0, and ln P(y) = α(T−1, U) + blank(T−1, U). Only the last frame's α and blanks are kept.
+        // α(0, 0) = 0, and ln P(y) = α(T−1, U) + blank(T−1, U); nodes outside a long sequence's band are −∞. Only the
+        // last frame's α and blanks are kept.
         var alpha = new double[n * u1];
         var lastBlank = new float[n * u1];
-        // frames per pass of the joint: its hidden layer is [frames, prefixes, J]; at most FramesPerChunk, fewer for long sequences
-        long chunk = Math.Clamp(JointElements / (prefixProj.Size(0) * prefixProj.Size(1)), 1, FramesPerChunk);
+        var prefixRow = new int[representative.Count];
+        var blankAt = new long[n * u1];
+        var labelAt = new long[n * u1];
+        // frames per pass of the joint: its hidden layer is [frames, prefixes, J]; at most FramesPerChunk, fewer for many prefixes
+        long chunk = Math.Clamp(JointElements / (Math.Min(prefixProj.Size(0), band.MostPrefixesPerFrame * FramesPerChunk) * prefixProj.Size(1)), 1, FramesPerChunk);
         for (long t0 = 0; t0 < frames; t0 += chunk)
         {
-            long c = Math.Min(chunk, frames - t0);
+            int c = (int)Math.Min(chunk, frames - t0);
+            // the prefixes some sequence's band reaches in this chunk, and where each lattice node's blank and next
+            // token lie among their log-probabilities (nodes outside every band of the chunk: row 0, never read)
+            Array.Fill(prefixRow, -1);
+            var rows = new List<long>();
+            for (int i = 0; i < n; i++)
+            {
+                var (lo, hi) = band.Range(i, t0, t0 + c - 1);
+                for (int u = lo; u <= hi; u++)
+                    if (prefixRow[node[i * u1 + u]] < 0) { prefixRow[node[i * u1 + u]] = rows.Count; rows.Add(node[i * u1 + u]); }
+            }
+            for (int i = 0; i < n; i++)
+                for (int u = 0; u <= maxU; u++)
+                {
+                    long row = (long)Math.Max(0, prefixRow[node[i * u1 + u]]) * vocab;
+                    blankAt[i * u1 + u] = row + blank;
+                    labelAt[i * u1 + u] = row + (u < sequences[i].Length ? sequences[i][u] : blank);
+                }
             float[] blanks, labels;
             using (Torch.NewScope())     // the joint's hidden layer and log-probs go with each chunk
             {
-                var logits = model.Joint.Combine(encProj.Narrow(0, t0, c).Unsqueeze(1), prefixProj.Unsqueeze(0));    // [c, prefixes, V+1]
+                var used = prefixProj.IndexSelect(0, Torch.FromArray<long>(rows.ToArray(), new long[] { rows.Count }, DType.Int64, device));
+                var logits = model.Joint.Combine(encProj.Narrow(0, t0, c).Unsqueeze(1), used.Unsqueeze(0));          // [c, prefixes, V+1]
                 var logProbs = Functional.LogSoftmax(logits.To(DType.Float32), -1).Reshape(c, -1);
-                blanks = logProbs.IndexSelect(1, blankIndex).ToFloatArray();                                          // [c, n·(U+1)]
-                labels = logProbs.IndexSelect(1, labelIndex).ToFloatArray();
+                blanks = logProbs.IndexSelect(1, Torch.FromArray<long>(blankAt, new long[] { n * u1 }, DType.Int64, device)).ToFloatArray();   // [c, n·(U+1)]
+                labels = logProbs.IndexSelect(1, Torch.FromArray<long>(labelAt, new long[] { n * u1 }, DType.Int64, device)).ToFloatArray();
             }
             for (int k = 0; k < c; k++)
             {
+                long t = t0 + k;
                 int offset = k * n * u1;
                 for (int i = 0; i < n; i++)
                 {
                     int a = i * u1, len = sequences[i].Length;
+                    var (lo, hi) = band.Range(i, t, t);
                     // this frame's column: arriving by the previous frame's blank, then moving up by this frame's labels
-                    alpha[a] = t0 + k == 0 ? 0 : alpha[a] + lastBlank[a];
-                    for (int u = 1; u <= len; u++)
+                    for (int u = 0; u <= len; u++)
                     {
-                        double stay = t0 + k == 0 ? double.NegativeInfinity : alpha[a + u] + lastBlank[a + u];
-                        alpha[a + u] = TransducerDecoding.LogAddExp(stay, alpha[a + u - 1] + labels[offset + a + u - 1]);
+                        if (u < lo || u > hi) { alpha[a + u] = double.NegativeInfinity; continue; }
+                        double stay = t == 0 ? (u == 0 ? 0 : double.NegativeInfinity) : alpha[a + u] + lastBlank[a + u];
+                        alpha[a + u] = u == 0 || u - 1 < lo ? stay : TransducerDecoding.LogAddExp(stay, alpha[a + u - 1] + labels[offset + a + u - 1]);
                     }
                 }
                 Array.Copy(blanks, offset, lastBlank, 0, n * u1);
@@ -115,5 +134,51 @@ public static class SequenceScorer
                 for (int u = 0; u < sequences[i].Length; u++)
                     scores[i] += ilm[(i * u1 + u) * blank + sequences[i][u]];
         return scores;
+    }
+
+    /// <summary>
+    /// Which tokens u each sequence's lattice may be at in frame t: all of them, or, for a sequence with token frames and
+    /// more than 2 × width tokens, u within ± width of the tokens emitted before t (the end of the sequence always in).
+    /// </summary>
+    sealed class Band
+    {
+        readonly IReadOnlyList<int[]> _sequences;
+        readonly long[][]? _before;   // per banded sequence, tokens emitted before each frame
+        readonly int _width;
+
+        public Band(IReadOnlyList<int[]> sequences, IReadOnlyList<int[]>? tokenFrames, int width, long frames)
+        {
+            if (width < 1) throw new ArgumentException($"sequence scoring: a band of {width} tokens");
+            _sequences = sequences;
+            _width = width;
+            if (tokenFrames is null) return;
+            if (tokenFrames.Count != sequences.Count) throw new ArgumentException($"sequence scoring: token frames for {tokenFrames.Count} sequences, {sequences.Count} given");
+            _before = new long[sequences.Count][];
+            for (int i = 0; i < sequences.Count; i++)
+            {
+                if (tokenFrames[i].Length != sequences[i].Length)
+                    throw new ArgumentException($"sequence scoring: sequence {i} has {sequences[i].Length} tokens and {tokenFrames[i].Length} token frames");
+                if (sequences[i].Length <= 2 * width) continue;
+                var counts = new long[frames + 1];
+                foreach (var f in tokenFrames[i]) counts[Math.Clamp(f, 0, frames - 1) + 1]++;
+                for (int t = 1; t <= frames; t++) counts[t] += counts[t - 1];
+                _before[i] = counts;     // counts[t]: tokens at frames < t
+            }
+            MostPrefixesPerFrame = sequences.Sum(s => Math.Min(s.Length, 2 * width) + 1);
+        }
+
+        /// <summary>Lattice columns a chunk's joint needs at most per frame, an estimate for sizing the chunk.</summary>
+        public long MostPrefixesPerFrame { get; } = long.MaxValue / FramesPerChunk / 4;
+
+        /// <summary>The tokens u sequence i may be at in some frame of [first, last].</summary>
+        public (int Lo, int Hi) Range(int i, long first, long last)
+        {
+            int len = _sequences[i].Length;
+            if (_before?[i] is not { } before) return (0, len);
+            int lo = (int)Math.Max(0, before[first] - _width);
+            int hi = (int)Math.Min(len, before[last + 1] + _width);
+            if (last == before.Length - 2) hi = len;     // the last frame ends at the whole sequence
+            return (lo, hi);
+        }
     }
 }

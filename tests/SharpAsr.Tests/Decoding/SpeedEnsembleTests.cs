@@ -65,6 +65,46 @@ public class SpeedEnsembleTests(TrainedTinyModel trained)
     }
 
     [Fact]
+    public void ALongSequencesScoreSumsTheAlignmentsInItsBand()
+    {
+        // with token frames, a sequence longer than twice the band sums only the alignments whose lattice nodes stay within
+        // ± band tokens of the tokens emitted before each frame (all of them at the last frame); a short one stays exact
+        using var scope = Torch.NewScope();
+        using var model = DecodingTestModels.Random(31, vocab: 5);
+        const int frames = 6, width = 2;
+        var enc = EncoderOut(model, 32, 1, frames);
+        int[][] sequences = [[1, 2, 3, 0, 4], [1, 2, 3, 4], [2, 2, 1, 0, 3, 1]];
+        int[][] tokenFrames = [[0, 1, 1, 3, 4], [0, 0, 2, 5], [1, 1, 2, 3, 3, 5]];
+        var scores = SequenceScorer.LogLikelihoods(model, enc.Select(0, 0), frames, sequences, tokenFrames: tokenFrames, bandTokens: width);
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            var y = sequences[i];
+            int[] before = Enumerable.Range(0, frames + 1).Select(t => tokenFrames[i].Count(f => f < t)).ToArray();
+            bool InBand(int[] alignment)
+            {
+                if (y.Length <= 2 * width) return true;
+                for (int t = 0; t < frames; t++)
+                {
+                    int from = alignment.Count(f => f < t), to = alignment.Count(f => f <= t);
+                    int lo = Math.Max(0, before[t] - width), hi = t == frames - 1 ? y.Length : Math.Min(y.Length, before[t + 1] + width);
+                    if (from < lo || to > hi) return false;
+                }
+                return true;
+            }
+            var logs = new List<double>();
+            void Place(int[] a, int k, int from)
+            {
+                if (k == y.Length) { if (InBand(a)) logs.Add(DecodingTestModels.PathLogProb(model, enc, frames, y, a, int.MaxValue)); return; }
+                for (int t = from; t < frames; t++) { a[k] = t; Place(a, k + 1, t); }
+            }
+            Place(new int[y.Length], 0, 0);
+            double max = logs.Max(), expected = max + Math.Log(logs.Sum(l => Math.Exp(l - max)));
+            Assert.True(Math.Abs(expected - scores[i]) < 1e-4, $"[{string.Join(",", y)}]: scored {scores[i]}, its band's alignments sum to {expected}");
+            if (y.Length > 2 * width) Assert.True(scores[i] < SumOverAlignments(model, enc, frames, y) - 1e-6, "the band left no alignment out");
+        }
+    }
+
+    [Fact]
     public void LongUtterancesAreScoredAcrossFrameChunks()
     {
         // more frames than the scorer's chunk: equal to the negative RNN-T loss over the full joint
