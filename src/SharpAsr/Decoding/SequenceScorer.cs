@@ -9,7 +9,8 @@ namespace SharpAsr.Decoding;
 /// (<see cref="SpeedEnsemble"/>). The joint runs once per frame and distinct prefix of the sequences (the hypotheses of a
 /// beam share most of theirs), a few frames at a time, and the forward recursion over the lattice follows it frame by
 /// frame on the host, so memory grows with the sequences' tokens, not with frames × tokens: a long recording's n-best
-/// is scored in the memory of one frame's lattice column per hypothesis.
+/// is scored in the memory of one frame's lattice column per hypothesis. Given where a search emitted each token, a long
+/// sequence sums only the alignments in a band around that (see <c>tokenFrames</c>), so its time grows with frames × band.
 /// </summary>
 public static class SequenceScorer
 {
