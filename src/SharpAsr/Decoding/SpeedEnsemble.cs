@@ -7,8 +7,9 @@ namespace SharpAsr.Decoding;
 /// Test-time augmentation by speed: the same audio, resampled to several speeds as training's speed perturbation does
 /// (<see cref="Inference.TranscribeOptions.Speeds"/>), is encoded once per speed (a view), and each view's search proposes
 /// its n-best. Every proposed sequence is then scored under every view with its exact transducer log-likelihood
-/// (<see cref="SequenceScorer"/>; beyond 100 tokens, the alignments within 50 tokens of the proposing search's); its score is the mean over the views plus what LM fusion adds to a whole hypothesis
-/// (<see cref="LmFusion.SequenceScore"/>), and the best wins. The views err differently, so their average is an ensemble
+/// (<see cref="SequenceScorer"/>; beyond 100 tokens, the alignments within 50 tokens of the proposing search's); its
+/// score is the mean over the views plus what LM fusion adds to a whole hypothesis (<see cref="LmFusion.SequenceScore"/>),
+/// and the best wins. The views err differently, so their average is an ensemble
 /// of one model: on the demo's open-text sets speeds 0.9, 1 and 1.1 took 1–4 points of WER off beam 16 with the LM
 /// (docs/decoding.md).
 /// </summary>
