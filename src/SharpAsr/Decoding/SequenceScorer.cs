@@ -79,7 +79,8 @@ public static class SequenceScorer
         var blankAt = new long[n * u1];
         var labelAt = new long[n * u1];
         // frames per pass of the joint: its hidden layer is [frames, prefixes, J]; at most FramesPerChunk, fewer for many prefixes
-        long chunk = Math.Clamp(JointElements / (Math.Min(prefixProj.Size(0), band.MostPrefixesPerFrame * FramesPerChunk) * prefixProj.Size(1)), 1, FramesPerChunk);
+        long prefixesPerChunk = Math.Min(prefixProj.Size(0), (band.ColumnsPerFrame ?? prefixProj.Size(0)) * FramesPerChunk);
+        long chunk = Math.Clamp(JointElements / (prefixesPerChunk * prefixProj.Size(1)), 1, FramesPerChunk);
         for (long t0 = 0; t0 < frames; t0 += chunk)
         {
             int c = (int)Math.Min(chunk, frames - t0);
@@ -165,11 +166,11 @@ public static class SequenceScorer
                 for (int t = 1; t <= frames; t++) counts[t] += counts[t - 1];
                 _before[i] = counts;     // counts[t]: tokens at frames < t
             }
-            MostPrefixesPerFrame = sequences.Sum(s => Math.Min(s.Length, 2 * width) + 1);
+            ColumnsPerFrame = sequences.Sum(s => Math.Min(s.Length, 2 * width) + 1);
         }
 
-        /// <summary>Lattice columns a chunk's joint needs at most per frame, an estimate for sizing the chunk.</summary>
-        public long MostPrefixesPerFrame { get; } = long.MaxValue / FramesPerChunk / 4;
+        /// <summary>At most how many lattice nodes of all sequences one frame's bands hold (null without token frames).</summary>
+        public long? ColumnsPerFrame { get; }
 
         /// <summary>The tokens u sequence i may be at in some frame of [first, last].</summary>
         public (int Lo, int Hi) Range(int i, long first, long last)

@@ -3,6 +3,7 @@ using SharpAsr.Checkpoints;
 using SharpAsr.Config;
 using SharpAsr.Decoding;
 using SharpAsr.Features;
+using SharpAsr.Features.Augmentation;
 using SharpAsr.Models;
 using SharpAsr.Text;
 using SharpTorch;
@@ -133,9 +134,8 @@ public sealed class AsrModel : IDisposable
         else
         {
             o.ValidateSpeeds();
-            int rate = Config.Preprocessor.SampleRate;
-            // a speed s plays the audio s times as fast: read at s × the rate, resampled to the rate (training's speed perturbation)
-            var views = o.Speeds.Select(s => Encode(s == 1.0 ? audio : audio.Select(a => AudioReader.Resample(a, rate * s, rate)).ToArray())).ToArray();
+            // each speed resampled exactly as training's speed perturbation resamples
+            var views = o.Speeds.Select(s => Encode(audio.Select(a => SpeedPerturbation.ApplyRate(a, Config.Preprocessor.SampleRate, s)).ToArray())).ToArray();
             nbest = SpeedEnsemble.Decode(Model, views, o.Speeds, decoding);
         }
         return nbest.Select((list, b) => ToTranscription(list, o) with { Duration = (double)audio[b].Length / Config.Preprocessor.SampleRate }).ToArray();
